@@ -1,0 +1,81 @@
+# rhpc: `make lab` to work, `make test` to check everything. See README.md.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV      := .venv
+PYTHON    := $(VENV)/bin/python
+JUPYTER   := $(VENV)/bin/jupyter
+KERNEL    := target/release/rhpc-kernel
+CARGO     := cargo
+# Where executed copies of the notebooks go (the originals stay untouched).
+NB_OUT    := target/notebooks
+LAB_ARGS  ?=
+
+.PHONY: help setup build kernelspec lab test lint unit-test kernel-test notebooks \
+        bench bench-kernel bench-kernel-evcxr clean
+
+help:
+	@echo "make lab    set up, then open JupyterLab with the Rust (rhpc) kernel on notebooks/"
+	@echo "make test   formatting, clippy, Rust tests, kernel tests and every notebook"
+	@echo "make bench  all benchmarks (bench-kernel, ...)"
+
+# --- setup -----------------------------------------------------------------------------
+
+$(VENV)/.installed: requirements.txt scripts/ensure-system.sh
+	scripts/ensure-system.sh
+	python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install --quiet -r requirements.txt
+	touch $@
+
+setup: $(VENV)/.installed
+
+build:
+	$(CARGO) build --release --locked
+
+# Installs the kernelspec into the virtualenv, pointing at the release binary.
+kernelspec: setup build
+	VIRTUAL_ENV="$(abspath $(VENV))" $(KERNEL) install --sys-prefix
+
+# --- the two commands --------------------------------------------------------------------
+
+lab: kernelspec
+	$(JUPYTER) lab --notebook-dir=notebooks $(LAB_ARGS)
+
+test: lint unit-test kernel-test notebooks
+
+lint:
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --release --locked --all-targets -- -D warnings
+
+unit-test:
+	$(CARGO) test --release --locked
+
+kernel-test: kernelspec
+	$(PYTHON) -m pytest tests -v --durations=10
+
+notebooks: kernelspec
+	mkdir -p $(NB_OUT)
+	for notebook in notebooks/*.ipynb; do \
+	    echo "== $$notebook"; \
+	    $(JUPYTER) nbconvert --to notebook --execute --ExecutePreprocessor.timeout=600 \
+	        --output-dir $(NB_OUT) "$$notebook"; \
+	done
+
+# --- benchmarks --------------------------------------------------------------------------
+
+bench: bench-kernel
+
+bench-kernel: kernelspec
+	$(PYTHON) bench/kernel_bench.py
+
+clean:
+	$(CARGO) clean
+	rm -rf $(VENV)
+
+# Builds evcxr_jupyter (the existing Rust kernel) so bench-kernel measures it side by side.
+bench-kernel-evcxr:
+	$(CARGO) install --locked --root .cache/bench evcxr_jupyter
+	$(MAKE) bench-kernel

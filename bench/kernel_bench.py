@@ -1,0 +1,150 @@
+"""make bench-kernel: kernel start-up and cell round trips, against other kernels run here.
+
+Measures, for each kernel available:
+  - start to ready: from launching the process to the first kernel_info_reply (what a
+    frontend waits for before it enables the notebook);
+  - first cell: the first `1 + 1` after ready (evcxr kernels compile their first cell then);
+  - p50 round trip of a trivial cell (`1 + 1`) and of a function definition.
+
+Competitors: ipykernel (always, from the venv) and evcxr_jupyter, the existing Rust kernel,
+when its binary is found (EVCXR_JUPYTER=path, PATH, or .cache/bench/bin; `make
+bench-kernel-evcxr` builds it). Without it, evcxr_jupyter's figures measured on this machine
+class (../shared/anchors.md) are printed for reference, marked as such.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from jupyter_client.manager import KernelManager
+
+ROOT = Path(__file__).resolve().parent.parent
+STARTS = int(os.environ.get("BENCH_STARTS", "3"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "15"))
+# evcxr_jupyter 0.22 on this machine class (shared/anchors.md), for when it is not installed.
+EVCXR_ANCHOR = {"ready": 5.4, "trivial": 0.2}
+
+
+def run_cell(kc, code: str, timeout: float = 300) -> float:
+    started = time.perf_counter()
+    msg_id = kc.execute(code)
+    while True:
+        reply = kc.get_shell_msg(timeout=timeout)
+        if reply["parent_header"].get("msg_id") == msg_id:
+            break
+    while True:  # wait for idle, as a frontend does
+        msg = kc.get_iopub_msg(timeout=timeout)
+        if (msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "status"
+                and msg["content"]["execution_state"] == "idle"):
+            break
+    if reply["content"]["status"] != "ok":
+        raise RuntimeError(f"{code!r} failed: {reply['content']}")
+    return time.perf_counter() - started
+
+
+def measure(kernel_name: str, define) -> dict:
+    ready, first = [], []
+    for _ in range(STARTS):
+        km = KernelManager(kernel_name=kernel_name)
+        started = time.perf_counter()
+        km.start_kernel()
+        kc = km.client()
+        kc.start_channels()
+        kc.wait_for_ready(timeout=120)
+        ready.append(time.perf_counter() - started)
+        first.append(run_cell(kc, "1 + 1"))
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+    km = KernelManager(kernel_name=kernel_name)
+    km.start_kernel()
+    kc = km.client()
+    kc.start_channels()
+    kc.wait_for_ready(timeout=120)
+    run_cell(kc, "1 + 1")
+    run_cell(kc, define(0))
+    trivial = [run_cell(kc, "1 + 1") for _ in range(ROUNDS)]
+    defs = [run_cell(kc, define(i)) for i in range(1, ROUNDS + 1)]
+    kc.stop_channels()
+    km.shutdown_kernel(now=True)
+    return {
+        "ready": statistics.median(ready),
+        "first": statistics.median(first),
+        "trivial": statistics.median(trivial),
+        "define": statistics.median(defs),
+    }
+
+
+def rust_fn(i: int) -> str:
+    return f"fn scale_{i}(x: i64) -> i64 {{ x * {i} }}"
+
+
+def python_fn(i: int) -> str:
+    return f"def scale_{i}(x):\n    return x * {i}"
+
+
+def find_evcxr() -> str | None:
+    candidates = [os.environ.get("EVCXR_JUPYTER"), shutil.which("evcxr_jupyter"),
+                  str(ROOT / ".cache" / "bench" / "bin" / "evcxr_jupyter")]
+    return next((c for c in candidates if c and Path(c).is_file()), None)
+
+
+def install_evcxr_spec(binary: str) -> str:
+    """A private kernelspec for evcxr_jupyter, found through JUPYTER_PATH."""
+    spec_root = Path(tempfile.mkdtemp(prefix="rhpc-bench-specs-"))
+    spec_dir = spec_root / "kernels" / "evcxr-bench"
+    spec_dir.mkdir(parents=True)
+    (spec_dir / "kernel.json").write_text(json.dumps({
+        "argv": [binary, "--control_file", "{connection_file}"],
+        "display_name": "evcxr (bench)", "language": "rust", "interrupt_mode": "message",
+    }))
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(
+        [str(spec_root)] + [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p])
+    return "evcxr-bench"
+
+
+def fmt(seconds: float) -> str:
+    return f"{seconds * 1000:8.0f} ms" if seconds < 10 else f"{seconds:8.1f} s "
+
+
+def main() -> None:
+    os.environ.setdefault("RHPC_HISTORY_FILE", str(Path(tempfile.mkdtemp()) / "history.jsonl"))
+    results = {"rhpc-kernel": measure("rhpc", rust_fn)}
+    evcxr = find_evcxr()
+    if evcxr:
+        results["evcxr_jupyter"] = measure(install_evcxr_spec(evcxr), rust_fn)
+    results["ipykernel"] = measure("python3", python_fn)
+
+    print(f"\nKernel start-up and round trips (median; {STARTS} starts, {ROUNDS} rounds)\n")
+    print(f"{'kernel':<16}{'start->ready':>14}{'first cell':>14}{'1 + 1':>14}{'fn def':>14}")
+    for name, r in results.items():
+        print(f"{name:<16}{fmt(r['ready']):>14}{fmt(r['first']):>14}"
+              f"{fmt(r['trivial']):>14}{fmt(r['define']):>14}")
+    ours = results["rhpc-kernel"]
+    print()
+    if "evcxr_jupyter" in results:
+        theirs = results["evcxr_jupyter"]
+        source = "measured in this run"
+    else:
+        theirs = EVCXR_ANCHOR
+        source = "anchor figures (shared/anchors.md); run `make bench-kernel-evcxr` to measure"
+    print(f"vs evcxr_jupyter ({source}):")
+    print(f"  start->ready  {theirs['ready'] / ours['ready']:6.1f}x faster")
+    print(f"  1 + 1         {theirs['trivial'] / ours['trivial']:6.2f}x")
+    if "define" in theirs:
+        print(f"  fn def        {theirs['define'] / ours['define']:6.2f}x")
+    py = results["ipykernel"]
+    print("vs ipykernel (measured in this run; Python cells are interpreted, not compiled):")
+    print(f"  start->ready  {py['ready'] / ours['ready']:6.2f}x")
+    print(f"  1 + 1         {py['trivial'] / ours['trivial']:6.3f}x")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

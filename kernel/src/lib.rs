@@ -1,0 +1,20 @@
+//! `rhpc-kernel`: a Jupyter kernel for Rust, evaluating cells through evcxr.
+//!
+//! The crate is layered by dependency:
+//!
+//! - [`protocol`]: Jupyter messages on the wire (framing, signing, typed requests); no sockets.
+//! - [`server`]: the protocol server over ZeroMQ; drives any [`interpreter::Interpreter`].
+//! - [`interpreter`]: the interpreter trait and its evcxr implementation (the only module that
+//!   touches evcxr), plus the lexical `is_complete` check.
+//! - [`bridge`]: the line protocol by which code running in a cell talks to the kernel
+//!   (rich displays, panics), shared with the `rhpc` runtime crate.
+//! - [`cell_process`]: the child process evcxr runs cells in (our own binary, in another mode).
+//! - [`history`], [`kernelspec`]: the history file and `install`/`uninstall`.
+
+pub mod bridge;
+pub mod cell_process;
+pub mod history;
+pub mod interpreter;
+pub mod kernelspec;
+pub mod protocol;
+pub mod server;
