@@ -14,7 +14,7 @@ NB_OUT    := target/notebooks
 LAB_ARGS  ?=
 
 .PHONY: help setup build kernelspec lab test lint unit-test kernel-test notebooks \
-        bench bench-kernel bench-kernel-evcxr clean
+        bench bench-setup bench-kernel bench-kernel-evcxr clean
 
 help:
 	@echo "make lab    set up, then open JupyterLab with the Rust (rhpc) kernel on notebooks/"
@@ -65,6 +65,14 @@ notebooks: kernelspec
 	done
 
 # --- benchmarks --------------------------------------------------------------------------
+# Each bench-* target builds what it measures in release mode and runs the Python
+# competitors (numpy, Numba, Dask: bench/requirements.txt) in the same run.
+
+$(VENV)/.bench-installed: bench/requirements.txt $(VENV)/.installed
+	$(PYTHON) -m pip install --quiet -r bench/requirements.txt
+	touch $@
+
+bench-setup: $(VENV)/.bench-installed
 
 bench: bench-kernel
 

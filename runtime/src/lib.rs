@@ -1,8 +1,41 @@
 //! # rhpc: HPC for Rust notebooks
 //!
 //! The runtime every rhpc notebook can use with no setup. Its modules follow the chapters
-//! of the course it grows from: parallel loops and timing, JIT-compiled kernels, GPU arrays
-//! with explicit transfers, and task graphs. They arrive in their own changes; see the
-//! repository's README for what is available.
+//! of the course it grows from:
+//!
+//! - [`display`]: rich output in the notebook (HTML, SVG, live-updating displays), and plain
+//!   text everywhere else;
+//! - [`interrupt`]: cooperative interrupts, so long operations stop when the user presses
+//!   the notebook's stop button and keep every variable.
+//!
+//! ```
+//! use rhpc::prelude::*;
+//!
+//! let table = Html::new("<b>bold</b>");
+//! assert!(table.render().get("text/html").is_some());
+//! ```
+//!
+//! ## State across notebook cells
+//!
+//! A notebook kernel compiles each cell into its own library, and evcxr links ordinary
+//! (rlib) dependencies statically into each one: a `static` would be a different object in
+//! every cell. rhpc is also built as a dynamic library, which evcxr prefers, so under the
+//! kernel all cells share one copy of rhpc and of the crates inside it (rayon's thread pool
+//! among them). Use parallel iterators through the re-exports in `rhpc::par` rather than a
+//! separate `:dep rayon`, which would bring a second copy.
 
 #![deny(missing_docs)]
+
+pub mod display;
+pub mod interrupt;
+
+pub use interrupt::Interrupted;
+
+/// Everything a notebook usually needs: `use rhpc::prelude::*;`.
+pub mod prelude {
+    pub use crate::display::{
+        DisplayHandle, EvcxrDisplay, Html, Latex, Markdown, MimeBundle, Png, Render, Svg,
+        clear_output, display,
+    };
+    pub use crate::interrupt::{InterruptCheck, Interrupted};
+}
