@@ -10,6 +10,10 @@
 //!   progress bar, a chart that fills in);
 //! - [`clear_output`] clears the cell's output.
 //!
+//! Pictures are drawn with [`svg::SvgDoc`], whose colours follow JupyterLab's light or dark
+//! theme; [`Timeline`] draws Gantt charts; [`scale`] and [`units`] place ticks and format
+//! durations, bytes and rates.
+//!
 //! Under rhpc-kernel these travel to the notebook over the kernel's display channel, a line
 //! protocol on standard output documented in the kernel's `bridge` module: a line starting
 //! with [`RECORD_PREFIX`] followed by one JSON object. Anywhere else (a plain `cargo run`, a
@@ -26,8 +30,13 @@ mod bundle;
 mod channel;
 mod html;
 mod render;
+pub mod scale;
+pub mod svg;
+mod timeline;
+pub mod units;
 
 pub use bundle::MimeBundle;
 pub use channel::{DisplayHandle, RECORD_PREFIX, clear_output, display, in_kernel};
 pub use html::escape_html;
 pub use render::{EvcxrDisplay, Html, Json, Latex, Markdown, Png, Render, Svg};
+pub use timeline::{Span, Timeline};

@@ -175,8 +175,7 @@ impl Render for Png {
     fn render(&self) -> MimeBundle {
         use base64::Engine;
         let encoded = base64::engine::general_purpose::STANDARD.encode(&self.0);
-        MimeBundle::text(format!("<PNG image, {} bytes>", self.0.len()))
-            .with("image/png", encoded)
+        MimeBundle::text(format!("<PNG image, {} bytes>", self.0.len())).with("image/png", encoded)
     }
 }
 
