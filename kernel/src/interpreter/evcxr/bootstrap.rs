@@ -7,7 +7,7 @@
 //! is set again whenever the cell process restarts. The cell has no dependencies, so it
 //! escapes its JSON by hand.
 
-use crate::bridge::PREFIX;
+use crate::bridge::{PREFIX, REPORTS_MARKER};
 
 /// The Rust source of the bootstrap cell.
 pub fn source() -> String {
@@ -57,6 +57,8 @@ pub fn source() -> String {
             location
         );
     }}));
+    // SAFETY: the cell process runs one cell at a time; nothing else touches the environment.
+    unsafe {{ std::env::set_var("{REPORTS_MARKER}", "1") }};
 }}"#
     )
 }
