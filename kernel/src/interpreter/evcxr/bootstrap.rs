@@ -58,7 +58,12 @@ pub fn source() -> String {
         );
     }}));
     // SAFETY: the cell process runs one cell at a time; nothing else touches the environment.
-    unsafe {{ std::env::set_var("{REPORTS_MARKER}", "1") }};
+    // evcxr sets RUST_BACKTRACE=1; std would then follow an allocation failure's message
+    // with a backtrace of the kernel's own frames.
+    unsafe {{
+        std::env::set_var("{REPORTS_MARKER}", "1");
+        std::env::remove_var("RUST_BACKTRACE");
+    }}
 }}"#
     )
 }

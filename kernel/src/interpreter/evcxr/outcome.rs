@@ -43,7 +43,7 @@ pub fn classify(
                 variables_before,
             )
         } else {
-            crashed_error(&message, variables_before)
+            crashed_error(&message, report, variables_before)
         }),
         Err(evcxr::Error::TypeRedefinedVariablesLost(lost)) => Err(CellError::new(
             "VariablesLost",
@@ -91,7 +91,7 @@ fn interrupted_error(reason: &str, lost: &[String]) -> CellError {
     CellError::new("Interrupted", format!("{reason}{}", lost_note(lost)))
 }
 
-fn crashed_error(message: &str, lost: &[String]) -> CellError {
+fn crashed_error(message: &str, report: &CellReport, lost: &[String]) -> CellError {
     let status = message
         .lines()
         .rev()
@@ -99,10 +99,14 @@ fn crashed_error(message: &str, lost: &[String]) -> CellError {
         .unwrap_or(message)
         .trim()
         .replace("Subprocess terminated with status: ", "");
+    let cause = match &report.allocation_failure {
+        Some(failure) => format!("ran out of memory ({failure})"),
+        None => describe_status(&status),
+    };
     let mut error = CellError::new(
         "CellProcessDied",
         format!(
-            "the cell's process died ({status}); it was restarted{}",
+            "the cell's process {cause}; it was restarted{}",
             lost_note(lost)
         ),
     );
@@ -115,6 +119,33 @@ fn crashed_error(message: &str, lost: &[String]) -> CellError {
         error.traceback.extend(details);
     }
     error
+}
+
+/// What an exit status (as std formats it: `exit status: 3`, `signal: 11 (SIGSEGV)`) means.
+fn describe_status(status: &str) -> String {
+    if let Some(code) = status.strip_prefix("exit status: ") {
+        return format!("exited with status {code} (the cell called `std::process::exit`?)");
+    }
+    let meaning = [
+        (
+            "SIGABRT",
+            "aborted (`std::process::abort`, or a failed allocation)",
+        ),
+        ("SIGSEGV", "an invalid memory access (segmentation fault)"),
+        ("SIGBUS", "an invalid memory access (bus error)"),
+        ("SIGILL", "an illegal instruction"),
+        ("SIGFPE", "an arithmetic fault"),
+        (
+            "SIGKILL",
+            "killed (often the system's out-of-memory killer)",
+        ),
+    ]
+    .into_iter()
+    .find(|(name, _)| status.contains(name));
+    match meaning {
+        Some((_, meaning)) => format!("died of {status}: {meaning}"),
+        None => format!("died ({status})"),
+    }
 }
 
 /// evcxr's MIME map as a Jupyter bundle (JSON types parsed); `None` for no value.
@@ -145,6 +176,7 @@ mod tests {
     fn crashes_name_the_status_and_the_lost_variables() {
         let error = crashed_error(
             "bye\nSubprocess terminated with status: signal: 6 (SIGABRT)",
+            &CellReport::default(),
             &["a".into(), "b".into()],
         );
         assert_eq!(error.ename, "CellProcessDied");
@@ -159,6 +191,25 @@ mod tests {
             error.evalue
         );
         assert!(error.traceback.iter().any(|line| line == "bye"));
+    }
+
+    #[test]
+    fn crashes_say_what_happened() {
+        let died = |status: &str, report: &CellReport| {
+            crashed_error(
+                &format!("Subprocess terminated with status: {status}"),
+                report,
+                &[],
+            )
+            .evalue
+        };
+        assert!(died("exit status: 3", &CellReport::default()).contains("exited with status 3"));
+        assert!(died("signal: 11 (SIGSEGV)", &CellReport::default()).contains("invalid memory"));
+        let oom = CellReport {
+            allocation_failure: Some("memory allocation of 64 bytes failed".into()),
+            ..CellReport::default()
+        };
+        assert!(died("signal: 6 (SIGABRT)", &oom).contains("ran out of memory"));
     }
 
     #[test]

@@ -66,6 +66,9 @@ pub struct CellReport {
     pub panic: Option<PanicReport>,
     /// How long its code ran (absent when it did not run, e.g. a compile error).
     pub timing: Option<CellTiming>,
+    /// Rust's report of a failed allocation (`memory allocation of N bytes failed`), which
+    /// precedes the abort that ends a cell out of memory.
+    pub allocation_failure: Option<String>,
 }
 
 /// Where output goes and what the current cell has reported.
@@ -199,7 +202,12 @@ impl Forwarder {
             text.push_str(&line);
             text.push('\n');
         }
-        if let Ok(state) = self.state.lock() {
+        if let Ok(mut state) = self.state.lock() {
+            if name == StreamName::Stderr
+                && let Some(line) = text.lines().find(|line| is_allocation_failure(line))
+            {
+                state.report.allocation_failure = Some(line.to_owned());
+            }
             emit_text(&state, name, &text);
         }
         if let Some(record) = record {
@@ -260,6 +268,11 @@ impl Forwarder {
             Err(_) => {}
         }
     }
+}
+
+/// The line Rust's default allocation error handler prints before aborting.
+fn is_allocation_failure(line: &str) -> bool {
+    line.starts_with("memory allocation of ") && line.ends_with(" bytes failed")
 }
 
 fn emit_text(state: &CellState, name: StreamName, text: &str) {
