@@ -120,8 +120,8 @@ mod tests {
         let key = Key::named("bad");
         let node = Node::new(key.clone(), vec![], Work::Call(Box::new(|_| panic!("no"))));
         assert_eq!(
-            node.run(&[]),
-            Err(TaskError::Failed {
+            node.run(&[]).err(),
+            Some(TaskError::Failed {
                 key: key.clone(),
                 message: "no".into()
             })
