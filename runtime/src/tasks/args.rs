@@ -238,13 +238,13 @@ method_call!(
     method0
 );
 method_call!(
-    /// A method call with one argument on a delayed receiver (`delayed!(x.get(i))`).
+    /// A method call with one argument on a delayed receiver (`delayed!(x.repeat(n))`).
     ///
     /// ```
     /// use rhpc::prelude::*;
-    /// let v = Delayed::new(vec![10, 20, 30]);
-    /// let i = Delayed::new(1usize);
-    /// assert_eq!(delayed!(v.get(i)).compute()?, Some(&20).copied());
+    /// let word = Delayed::new(String::from("ab"));
+    /// let times = Delayed::new(3usize);
+    /// assert_eq!(delayed!(word.repeat(times)).compute()?, "ababab");
     /// # Ok::<(), rhpc::tasks::TaskError>(())
     /// ```
     method1, A1 X1 s1

@@ -327,7 +327,7 @@ impl Client {
     /// let client = rhpc::tasks::Client::with_workers(2)?;
     /// let fs = client.map(|x: u8| x, 0..5);
     /// client.progress(&fs)?;
-    /// # Ok::<(), rhpc::Interrupted>(())
+    /// # Ok::<(), rhpc::tasks::TaskError>(())
     /// ```
     pub fn progress<T>(&self, futures: &[Future<T>]) -> Result<(), Interrupted> {
         super::future::progress(futures)

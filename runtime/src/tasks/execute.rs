@@ -98,25 +98,28 @@ impl Run {
         if self.cancelled.load(Ordering::Relaxed) {
             failure = Some(TaskError::Interrupted(Interrupted));
         }
-        for (position, &dep) in deps.iter().enumerate() {
-            let dep = dep as usize;
-            if failure.is_none() {
-                match &*lock(&self.slots[dep]) {
-                    Slot::Done(value) => inputs.push(value.clone()),
-                    Slot::Failed(error) => failure = Some(error.clone()),
-                    Slot::Empty | Slot::Freed => {
-                        failure = Some(TaskError::Scheduler(format!(
-                            "{} ran before its dependency {}",
-                            self.graph.key(task),
-                            self.graph.key(dep)
-                        )))
-                    }
+        for &dep in deps {
+            if failure.is_some() {
+                break;
+            }
+            match &*lock(&self.slots[dep as usize]) {
+                Slot::Done(value) => inputs.push(value.clone()),
+                Slot::Failed(error) => failure = Some(error.clone()),
+                Slot::Empty | Slot::Freed => {
+                    failure = Some(TaskError::Scheduler(format!(
+                        "{} ran before its dependency {}",
+                        self.graph.key(task),
+                        self.graph.key(dep as usize)
+                    )))
                 }
             }
-            if !deps[..position].contains(&(dep as u32))
-                && self.uses[dep].fetch_sub(1, Ordering::AcqRel) == 1
+        }
+        // Release inputs only after reading them all: a task may take one value twice.
+        for (position, &dep) in deps.iter().enumerate() {
+            if !deps[..position].contains(&dep)
+                && self.uses[dep as usize].fetch_sub(1, Ordering::AcqRel) == 1
             {
-                *lock(&self.slots[dep]) = Slot::Freed;
+                *lock(&self.slots[dep as usize]) = Slot::Freed;
             }
         }
         let slot = match failure {

@@ -17,7 +17,7 @@ const CHECK_INTERVAL: Duration = Duration::from_millis(20);
 ///
 /// ```
 /// use rhpc::prelude::*;
-/// use rhpc::tasks::Synchronous;
+/// use rhpc::tasks::{Scheduler, Synchronous};
 ///
 /// fn inc(x: i32) -> i32 { x + 1 }
 /// let y = delayed!(inc(delayed!(inc(1))));
