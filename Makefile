@@ -14,7 +14,7 @@ NB_OUT    := target/notebooks
 LAB_ARGS  ?=
 
 .PHONY: help setup build kernelspec lab test lint unit-test kernel-test notebooks \
-        bench bench-setup bench-kernel bench-kernel-evcxr clean
+        bench bench-setup bench-kernel bench-kernel-evcxr bench-tasks clean
 
 help:
 	@echo "make lab    set up, then open JupyterLab with the Rust (rhpc) kernel on notebooks/"
@@ -74,7 +74,8 @@ $(VENV)/.bench-installed: bench/requirements.txt $(VENV)/.installed
 
 bench-setup: $(VENV)/.bench-installed
 
-bench: bench-kernel
+bench: bench-kernel \
+       bench-tasks
 
 bench-kernel: kernelspec
 	$(PYTHON) bench/kernel_bench.py
@@ -87,3 +88,10 @@ clean:
 bench-kernel-evcxr:
 	$(CARGO) install --locked --root .cache/bench evcxr_jupyter
 	$(MAKE) bench-kernel
+
+# rhpc::tasks against Dask on the same graphs: overhead per task (a 39,999-task tree
+# reduction: sync, threads, futures) and the speed-up of 64 independent 5 ms tasks.
+bench-tasks: bench-setup
+	mkdir -p target
+	$(CARGO) run --release --locked -p rhpc --example bench_tasks -- --json target/bench-tasks.json
+	$(PYTHON) bench/bench_tasks.py --rust target/bench-tasks.json

@@ -161,7 +161,10 @@ fn cancel_pending_cancels_dependents_and_nothing_runs() {
     client.submit(|| 0u64, ()).result().unwrap();
     assert_eq!(ran.load(Ordering::SeqCst), 0);
     assert!(matches!(pending.result(), Err(TaskError::Cancelled { .. })));
-    assert!(matches!(dependent.result(), Err(TaskError::Cancelled { .. })));
+    assert!(matches!(
+        dependent.result(),
+        Err(TaskError::Cancelled { .. })
+    ));
 }
 
 #[test]
@@ -265,7 +268,10 @@ fn display_and_render() {
     let f = client.submit(|| 1u64, ());
     f.wait().unwrap();
     let text = f.to_string();
-    assert_eq!(text, format!("<Future: finished, type: u64, key: {}>", f.key()));
+    assert_eq!(
+        text,
+        format!("<Future: finished, type: u64, key: {}>", f.key())
+    );
     let bundle = f.render();
     assert!(bundle.get("text/html").is_some());
     assert_eq!(bundle.plain_text(), text);

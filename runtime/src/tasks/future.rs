@@ -82,6 +82,7 @@ pub(crate) struct Job {
     pub(crate) stream: TaskStream,
 }
 
+/// Called once when a future is done, under its lock: must not touch the future.
 type Listener = Box<dyn FnOnce() + Send>;
 
 struct State {
@@ -223,20 +224,21 @@ impl Shared {
     fn settle(self: &Arc<Self>, result: Result<Value, TaskError>) {
         match result {
             Ok(value) => {
-                let (dependents, listeners) = {
+                let dependents = {
                     let mut state = self.lock();
                     if state.status.is_done() {
                         return;
                     }
                     state.status = FutureStatus::Finished;
                     state.value = Some(value);
-                    (
-                        std::mem::take(&mut state.dependents),
-                        std::mem::take(&mut state.listeners),
-                    )
+                    // Under the lock: whoever sees this future done also finds it already
+                    // announced to `as_completed`, so the order there is the true order.
+                    std::mem::take(&mut state.listeners)
+                        .into_iter()
+                        .for_each(|listener| listener());
+                    std::mem::take(&mut state.dependents)
                 };
                 self.changed.notify_all();
-                listeners.into_iter().for_each(|listener| listener());
                 for dependent in dependents {
                     dependent.input_done();
                 }
@@ -250,7 +252,7 @@ impl Shared {
     fn settle_failed(self: &Arc<Self>, error: TaskError) {
         let mut work = vec![(self.clone(), error)];
         while let Some((shared, error)) = work.pop() {
-            let (dependents, listeners) = {
+            let dependents = {
                 let mut state = shared.lock();
                 if state.status.is_done() {
                     continue;
@@ -261,13 +263,12 @@ impl Shared {
                 };
                 state.error = Some(error.clone());
                 state.job = None;
-                (
-                    std::mem::take(&mut state.dependents),
-                    std::mem::take(&mut state.listeners),
-                )
+                std::mem::take(&mut state.listeners)
+                    .into_iter()
+                    .for_each(|listener| listener());
+                std::mem::take(&mut state.dependents)
             };
             shared.changed.notify_all();
-            listeners.into_iter().for_each(|listener| listener());
             work.extend(dependents.into_iter().map(|d| (d, error.clone())));
         }
     }
