@@ -14,7 +14,7 @@ NB_OUT    := target/notebooks
 LAB_ARGS  ?=
 
 .PHONY: help setup build kernelspec lab test lint unit-test kernel-test notebooks \
-        bench bench-setup bench-kernel bench-kernel-evcxr bench-tasks clean
+        bench bench-setup bench-kernel bench-kernel-evcxr clean
 
 help:
 	@echo "make lab    set up, then open JupyterLab with the Rust (rhpc) kernel on notebooks/"
@@ -91,6 +91,7 @@ bench-kernel-evcxr:
 
 # rhpc::tasks against Dask on the same graphs: overhead per task (a 39,999-task tree
 # reduction: sync, threads, futures) and the speed-up of 64 independent 5 ms tasks.
+.PHONY: bench-tasks
 bench-tasks: bench-setup
 	mkdir -p target
 	$(CARGO) run --release --locked -p rhpc --example bench_tasks -- --json target/bench-tasks.json

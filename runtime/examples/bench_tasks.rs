@@ -91,9 +91,7 @@ fn small_tasks(spin: bool) -> Vec<Delayed<()>> {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let json_path = std::env::args()
-        .skip_while(|a| a != "--json")
-        .nth(1);
+    let json_path = std::env::args().skip_while(|a| a != "--json").nth(1);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let tasks = tree().graph().len();
     let per_task = |seconds: f64| seconds / tasks as f64;
@@ -117,13 +115,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         speedups.push((one, many, one / many));
     }
 
-    println!("rhpc::tasks on {cores} cores: tree reduction of {LEAVES} leaves ({tasks} tasks), medians of {REPEATS}");
+    println!(
+        "rhpc::tasks on {cores} cores: tree reduction of {LEAVES} leaves ({tasks} tasks), medians of {REPEATS}"
+    );
     println!("| measure | per task |");
     println!("|---|---|");
-    println!("| build the graph (`delayed!`) | {:.3} µs |", per_task(build) * 1e6);
+    println!(
+        "| build the graph (`delayed!`) | {:.3} µs |",
+        per_task(build) * 1e6
+    );
     println!("| compute, synchronous | {:.3} µs |", per_task(sync) * 1e6);
     println!("| compute, threads | {:.3} µs |", per_task(threaded) * 1e6);
-    println!("| futures (`map` + `submit`) | {:.3} µs |", per_task(futures) * 1e6);
+    println!(
+        "| futures (`map` + `submit`) | {:.3} µs |",
+        per_task(futures) * 1e6
+    );
     for (name, (one, many, speedup)) in ["sleep", "spin"].iter().zip(&speedups) {
         println!(
             "| {SMALL_TASKS} × 5 ms {name}: {:.1} ms alone, {:.1} ms on {cores} workers | {speedup:.2}x |",

@@ -75,8 +75,10 @@ impl Graph {
                     if !index.contains_key(&dep.key.id()) {
                         stack.push((dep, 0));
                     }
-                } else if !index.contains_key(&node.key.id()) {
-                    index.insert(node.key.id(), nodes.len() as u32);
+                } else if let std::collections::hash_map::Entry::Vacant(slot) =
+                    index.entry(node.key.id())
+                {
+                    slot.insert(nodes.len() as u32);
                     nodes.push(node.clone());
                 }
             }

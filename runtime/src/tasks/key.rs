@@ -161,7 +161,7 @@ impl fmt::Debug for Key {
 /// A random 64-bit id. `RandomState::new()` is seeded once per thread and then stepped on
 /// every call, so successive ids differ; hashing spreads them over all 64 bits.
 fn fresh_id() -> u64 {
-    std::collections::hash_map::RandomState::new().hash_one(0x6b65_79u64)
+    std::collections::hash_map::RandomState::new().hash_one(0x006b_6579_u64)
 }
 
 /// FNV-1a: a deterministic identity for user-chosen names.

@@ -97,8 +97,8 @@ impl Graph {
         let mut boxes: Vec<Box> = Vec::new();
         let mut counts: Vec<usize> = Vec::new();
         let mut task_group = Vec::with_capacity(self.len());
-        for task in 0..self.len() {
-            let prefix = self.key(task).prefix();
+        for (key, &level) in self.keys().zip(&levels) {
+            let prefix = key.prefix();
             let group = *group_of_prefix.entry(prefix).or_insert_with(|| {
                 boxes.push(Box {
                     label: String::new(),
@@ -110,7 +110,7 @@ impl Graph {
                 boxes.len() - 1
             });
             counts[group] += 1;
-            boxes[group].layer = boxes[group].layer.min(levels[task]);
+            boxes[group].layer = boxes[group].layer.min(level);
             task_group.push(group);
         }
         let mut edge_counts: HashMap<(usize, usize), usize> = HashMap::new();
