@@ -40,6 +40,11 @@ pub struct ProgressBar {
 
 impl ProgressBar {
     /// A bar that draws itself on its first update.
+    ///
+    /// ```
+    /// let bar = rhpc::display::ProgressBar::new("download");
+    /// assert_eq!(bar.fraction(), 1.0); // nothing to do yet
+    /// ```
     pub fn new(label: &str) -> ProgressBar {
         ProgressBar {
             label: label.to_owned(),
@@ -53,6 +58,12 @@ impl ProgressBar {
     }
 
     /// Moves the bar to `done` of `total`, redrawing at most ten times a second.
+    ///
+    /// ```
+    /// let mut bar = rhpc::display::ProgressBar::new("steps");
+    /// bar.set(1, 4);
+    /// assert_eq!(bar.fraction(), 0.25);
+    /// ```
     pub fn set(&mut self, done: usize, total: usize) {
         self.done = done;
         self.total = total;
@@ -63,6 +74,12 @@ impl ProgressBar {
     }
 
     /// Shows the final state (always drawn).
+    ///
+    /// ```
+    /// let mut bar = rhpc::display::ProgressBar::new("steps");
+    /// bar.finish(4, 4);
+    /// assert_eq!(bar.fraction(), 1.0);
+    /// ```
     pub fn finish(&mut self, done: usize, total: usize) {
         self.done = done;
         self.total = total;
@@ -74,6 +91,12 @@ impl ProgressBar {
     }
 
     /// The fraction done, from 0 to 1 (1 for an empty job).
+    ///
+    /// ```
+    /// let mut bar = rhpc::display::ProgressBar::new("steps");
+    /// bar.set(3, 4);
+    /// assert_eq!(bar.fraction(), 0.75);
+    /// ```
     pub fn fraction(&self) -> f64 {
         if self.total == 0 {
             1.0

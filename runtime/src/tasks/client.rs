@@ -35,23 +35,43 @@ pub struct Submit {
 
 impl Submit {
     /// No retries, the function's name as prefix.
+    ///
+    /// ```
+    /// let options = rhpc::tasks::Submit::new();
+    /// assert_eq!(options.retry_count(), 0);
+    /// ```
     pub fn new() -> Submit {
         Submit::default()
     }
 
     /// Runs the task up to `retries` more times if it panics.
+    ///
+    /// ```
+    /// assert_eq!(rhpc::tasks::Submit::new().retries(2).retry_count(), 2);
+    /// ```
     pub fn retries(mut self, retries: u32) -> Submit {
         self.retries = retries;
         self
     }
 
     /// Names the task's key prefix (default: the function's name).
+    ///
+    /// ```
+    /// let client = rhpc::tasks::Client::with_workers(1)?;
+    /// let options = rhpc::tasks::Submit::new().prefix("load");
+    /// assert_eq!(client.submit_with(&options, || 1, ()).key().prefix(), "load");
+    /// # Ok::<(), rhpc::tasks::TaskError>(())
+    /// ```
     pub fn prefix(mut self, prefix: impl Into<KeyPrefix>) -> Submit {
         self.prefix = Some(prefix.into());
         self
     }
 
     /// The number of retries.
+    ///
+    /// ```
+    /// assert_eq!(rhpc::tasks::Submit::new().retries(4).retry_count(), 4);
+    /// ```
     pub fn retry_count(&self) -> u32 {
         self.retries
     }
@@ -305,6 +325,11 @@ impl Client {
     }
 
     /// The number of worker threads.
+    ///
+    /// ```
+    /// assert_eq!(rhpc::tasks::Client::with_workers(2)?.workers(), 2);
+    /// # Ok::<(), rhpc::tasks::TaskError>(())
+    /// ```
     pub fn workers(&self) -> usize {
         self.inner.threads.workers()
     }

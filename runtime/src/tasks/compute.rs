@@ -140,6 +140,13 @@ impl Default for Compute<'static> {
 
 impl Compute<'static> {
     /// Computes with `scheduler` (kept in this value).
+    ///
+    /// ```
+    /// use rhpc::tasks::{Compute, Delayed, Synchronous};
+    /// let debug = Compute::with(Synchronous);
+    /// assert_eq!(debug.run(&Delayed::new(1))?, 1);
+    /// # Ok::<(), rhpc::tasks::TaskError>(())
+    /// ```
     pub fn with(scheduler: impl Scheduler + 'static) -> Compute<'static> {
         Compute::with_shared(Arc::new(scheduler))
     }
@@ -180,12 +187,27 @@ impl<'s> Compute<'s> {
     }
 
     /// Records every task into `stream`.
+    ///
+    /// ```
+    /// use rhpc::tasks::{Compute, Delayed, TaskStream};
+    /// let stream = TaskStream::new();
+    /// Compute::default().stream(&stream).run(&Delayed::new(1).then("inc", |x| x + 1))?;
+    /// assert_eq!(stream.len(), 2);
+    /// # Ok::<(), rhpc::tasks::TaskError>(())
+    /// ```
     pub fn stream(mut self, stream: &TaskStream) -> Compute<'s> {
         self.stream = Some(stream.clone());
         self
     }
 
     /// Shows a progress bar while computing.
+    ///
+    /// ```
+    /// use rhpc::tasks::{Compute, Delayed};
+    /// let xs: Vec<Delayed<u8>> = (0..3).map(Delayed::new).collect();
+    /// assert_eq!(Compute::default().progress(true).run(&xs)?, vec![0, 1, 2]);
+    /// # Ok::<(), rhpc::tasks::TaskError>(())
+    /// ```
     pub fn progress(mut self, show: bool) -> Compute<'s> {
         self.progress = show;
         self

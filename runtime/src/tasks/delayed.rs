@@ -318,6 +318,14 @@ pub struct AnyDelayed {
 impl AnyDelayed {
     /// A task calling `f` on the values of `deps` (in order). Return `Err(message)` or
     /// panic to fail the task; the message is reported with the task's key.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use rhpc::tasks::{AnyDelayed, Value};
+    /// let two = AnyDelayed::task("two", vec![], |_: &[Value]| Ok(Arc::new(2u8) as Value));
+    /// assert_eq!(two.typed::<u8>().compute()?, 2);
+    /// # Ok::<(), rhpc::tasks::TaskError>(())
+    /// ```
     pub fn task<F>(prefix: impl Into<KeyPrefix>, deps: Vec<AnyDelayed>, f: F) -> AnyDelayed
     where
         F: Fn(&[Value]) -> Result<Value, String> + Send + Sync + 'static,

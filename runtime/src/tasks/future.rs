@@ -53,6 +53,10 @@ pub enum FutureStatus {
 
 impl FutureStatus {
     /// Whether the future has reached a final state (finished, error or cancelled).
+    ///
+    /// ```
+    /// assert!(rhpc::tasks::FutureStatus::Cancelled.is_done());
+    /// ```
     pub fn is_done(self) -> bool {
         matches!(
             self,
@@ -582,6 +586,13 @@ pub fn as_completed<T>(futures: &[Future<T>]) -> AsCompleted<T> {
 }
 
 /// The iterator of [`as_completed`].
+///
+/// ```
+/// let client = rhpc::tasks::Client::with_workers(1)?;
+/// let done: Vec<u8> = rhpc::tasks::as_completed(&[client.scatter(1u8)]).map(|f| f.result().unwrap_or(0)).collect();
+/// assert_eq!(done, [1]);
+/// # Ok::<(), rhpc::tasks::TaskError>(())
+/// ```
 pub struct AsCompleted<T> {
     futures: Vec<Future<T>>,
     receiver: mpsc::Receiver<usize>,

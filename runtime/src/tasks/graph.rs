@@ -54,6 +54,12 @@ struct Inner {
 
 impl Graph {
     /// The graph needed to compute `outputs`.
+    ///
+    /// ```
+    /// use rhpc::tasks::{Delayed, Graph};
+    /// let (a, b) = (Delayed::new(1u8), Delayed::new(2u8));
+    /// assert_eq!(Graph::new(&[a.erase(), b.erase(), a.erase()]).len(), 2);
+    /// ```
     pub fn new(outputs: &[AnyDelayed]) -> Graph {
         let nodes: Vec<Arc<Node>> = outputs.iter().map(|o| o.node().clone()).collect();
         Graph::from_nodes(&nodes)
@@ -129,6 +135,10 @@ impl Graph {
     }
 
     /// The number of tasks.
+    ///
+    /// ```
+    /// assert_eq!(rhpc::tasks::Delayed::new(1).graph().len(), 1);
+    /// ```
     pub fn len(&self) -> usize {
         self.inner.nodes.len()
     }

@@ -51,6 +51,10 @@ pub struct Key {
 
 impl Key {
     /// A new unique key with this prefix.
+    ///
+    /// ```
+    /// assert_eq!(rhpc::tasks::Key::generate("inc").prefix(), "inc");
+    /// ```
     pub fn generate(prefix: impl Into<KeyPrefix>) -> Key {
         Key {
             prefix: prefix.into().0,
@@ -62,6 +66,10 @@ impl Key {
     /// A key with exactly this name: equal to every other key with the same name. Its prefix
     /// is the name up to its last `-` when the rest looks like an index or a token
     /// (`load-3`, `x-1f2e`), else the whole name.
+    ///
+    /// ```
+    /// assert_eq!(rhpc::tasks::Key::named("block-7").prefix(), "block");
+    /// ```
     pub fn named(name: &str) -> Key {
         let prefix = match name.rsplit_once('-') {
             Some((head, tail))

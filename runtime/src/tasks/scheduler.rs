@@ -81,6 +81,10 @@ pub struct ExecContext {
 
 impl ExecContext {
     /// A context watching for interrupts from now on, with no stream and no progress bar.
+    ///
+    /// ```
+    /// assert!(rhpc::tasks::ExecContext::new().stream().is_none());
+    /// ```
     pub fn new() -> ExecContext {
         ExecContext {
             interrupt: InterruptCheck::new(),
@@ -90,6 +94,11 @@ impl ExecContext {
     }
 
     /// Records every task run into `stream`.
+    ///
+    /// ```
+    /// let stream = rhpc::tasks::TaskStream::new();
+    /// assert!(rhpc::tasks::ExecContext::new().with_stream(&stream).stream().is_some());
+    /// ```
     pub fn with_stream(mut self, stream: &TaskStream) -> ExecContext {
         self.stream = Some(stream.clone());
         self
@@ -124,6 +133,11 @@ impl ExecContext {
     }
 
     /// `Err(TaskError::Interrupted)` once the user has interrupted.
+    ///
+    /// ```
+    /// rhpc::tasks::ExecContext::new().check()?;
+    /// # Ok::<(), rhpc::tasks::TaskError>(())
+    /// ```
     pub fn check(&self) -> Result<(), TaskError> {
         Ok(self.interrupt.check()?)
     }
@@ -138,6 +152,10 @@ impl ExecContext {
     }
 
     /// The task stream to record into, if any.
+    ///
+    /// ```
+    /// assert!(rhpc::tasks::ExecContext::new().stream().is_none());
+    /// ```
     pub fn stream(&self) -> Option<&TaskStream> {
         self.stream.as_ref()
     }
@@ -166,6 +184,10 @@ impl ExecContext {
     }
 
     /// Reports that `done` of `total` tasks have finished (throttled; cheap to call often).
+    ///
+    /// ```
+    /// rhpc::tasks::ExecContext::new().progress(1, 10); // no bar attached: nothing happens
+    /// ```
     pub fn progress(&self, done: usize, total: usize) {
         if let Some(bar) = &self.progress {
             bar.lock()
@@ -175,6 +197,10 @@ impl ExecContext {
     }
 
     /// Reports the final state (draws the bar one last time).
+    ///
+    /// ```
+    /// rhpc::tasks::ExecContext::new().with_progress("job").finish(3, 3);
+    /// ```
     pub fn finish(&self, done: usize, total: usize) {
         if let Some(bar) = &self.progress {
             bar.lock()

@@ -13,6 +13,12 @@ use crate::display::units::format_seconds;
 use crate::display::{MimeBundle, Render, Timeline, escape_html};
 
 /// One task's run.
+///
+/// ```
+/// use rhpc::tasks::{Key, TaskRecord};
+/// let record = TaskRecord { key: Key::named("a"), worker: 0, start: 0.5, end: 0.75, ok: true };
+/// assert_eq!(record.end - record.start, 0.25);
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskRecord {
     /// The task.
@@ -58,6 +64,10 @@ pub struct TaskStream {
 
 impl TaskStream {
     /// An empty stream; times are measured from now.
+    ///
+    /// ```
+    /// assert!(rhpc::tasks::TaskStream::new().is_empty());
+    /// ```
     pub fn new() -> TaskStream {
         TaskStream {
             origin: Instant::now(),
@@ -278,6 +288,11 @@ pub struct StreamSummary {
 impl StreamSummary {
     /// Busy time over the time all workers were available: 1 when every worker ran tasks
     /// all the time.
+    ///
+    /// ```
+    /// let s = rhpc::tasks::StreamSummary { tasks: 2, failed: 0, workers: 2, wall: 1.0, busy: 2.0 };
+    /// assert_eq!(s.efficiency(), 1.0);
+    /// ```
     pub fn efficiency(&self) -> f64 {
         if self.wall <= 0.0 {
             0.0
@@ -287,6 +302,11 @@ impl StreamSummary {
     }
 
     /// Worker time not spent in tasks, per task: scheduling overhead plus idle time.
+    ///
+    /// ```
+    /// let s = rhpc::tasks::StreamSummary { tasks: 4, failed: 0, workers: 1, wall: 1.0, busy: 0.6 };
+    /// assert!((s.overhead_per_task() - 0.1).abs() < 1e-12);
+    /// ```
     pub fn overhead_per_task(&self) -> f64 {
         if self.tasks == 0 {
             0.0

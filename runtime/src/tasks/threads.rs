@@ -53,6 +53,12 @@ enum Pool {
 
 impl Threads {
     /// A pool of its own with `workers` threads (at least one).
+    ///
+    /// ```
+    /// use rhpc::tasks::{Scheduler, Threads};
+    /// assert_eq!(Threads::new(3)?.workers(), 3);
+    /// # Ok::<(), rhpc::tasks::TaskError>(())
+    /// ```
     pub fn new(workers: usize) -> Result<Threads, TaskError> {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(workers.max(1))

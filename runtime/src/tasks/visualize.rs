@@ -14,6 +14,10 @@ use crate::display::svg::{Anchor, Paint, SvgDoc, color_index, series_color};
 use crate::display::{MimeBundle, Render};
 
 /// Above this many tasks, [`Graph::visualize`] summarises by prefix.
+///
+/// ```
+/// assert!(rhpc::tasks::SUMMARY_THRESHOLD >= 100);
+/// ```
 pub const SUMMARY_THRESHOLD: usize = 300;
 
 const FONT: f64 = 11.0;
