@@ -43,6 +43,7 @@ pub mod prelude {
     };
     pub use crate::interrupt::{InterruptCheck, Interrupted};
     pub use crate::tasks::{
-        Client, Compute, Delayed, Future, FutureStatus, TaskStream, as_completed, compute,
+        Client, Compute, Delayed, Future, FutureStatus, Scheduler, Synchronous, TaskStream,
+        Threads, as_completed, compute,
     };
 }

@@ -184,9 +184,11 @@ fn draw(title: &str, boxes: &[Box], edges: &[(usize, usize, usize)], max_width: 
     };
     let layout = layered(&layers, &pairs, spacing);
     let top = 30.0;
-    let mut doc = SvgDoc::new(layout.width.max(320.0), layout.height + top, title);
+    // Wide enough for the title, whatever the graph's width.
+    let width = layout.width.max(title.chars().count() as f64 * 7.0 + 24.0);
+    let mut doc = SvgDoc::new(width, layout.height + top, title);
     doc.text(12.0, 18.0, title, 12.0, Anchor::Start, Paint::Muted);
-    let offset = ((layout.width.max(320.0) - layout.width) / 2.0, top);
+    let offset = ((width - layout.width) / 2.0, top);
     let box_width = (layout.spacing - 6.0).clamp(2.0, preferred - 6.0);
     let box_height = NODE_HEIGHT.min((spacing.layer * 0.5).max(4.0));
     let position = |node: usize| {
