@@ -6,7 +6,9 @@
 //! - [`display`]: rich output in the notebook (HTML, SVG, live-updating displays), and plain
 //!   text everywhere else;
 //! - [`interrupt`]: cooperative interrupts, so long operations stop when the user presses
-//!   the notebook's stop button and keep every variable.
+//!   the notebook's stop button and keep every variable;
+//! - [`tasks`]: Dask-style task graphs (`delayed!`, compute, schedulers), futures on local
+//!   workers, graph pictures, task streams and progress bars.
 //!
 //! ```
 //! use rhpc::prelude::*;
@@ -28,14 +30,20 @@
 
 pub mod display;
 pub mod interrupt;
+pub mod tasks;
 
 pub use interrupt::Interrupted;
 
 /// Everything a notebook usually needs: `use rhpc::prelude::*;`.
 pub mod prelude {
+    pub use crate::delayed;
     pub use crate::display::{
         DisplayHandle, EvcxrDisplay, Html, Latex, Markdown, MimeBundle, Png, Render, Svg,
         clear_output, display,
     };
     pub use crate::interrupt::{InterruptCheck, Interrupted};
+    pub use crate::tasks::{
+        Client, Compute, Delayed, Future, FutureStatus, Scheduler, Synchronous, TaskStream,
+        Threads, as_completed, compute,
+    };
 }
