@@ -3,12 +3,18 @@
 //! The runtime every rhpc notebook can use with no setup. Its modules follow the chapters
 //! of the course it grows from:
 //!
+//! - [`array`]: blocked arrays (Dask's `dask.array`): big arrays as grids of `ndarray`
+//!   chunks, with fused elementwise operations, tree reductions, rechunking and matmul;
+//! - [`bag`]: bags (Dask's `dask.bag`): partitioned collections of any items, from
+//!   iterators or text files, with map, filter, folds, frequencies and group-by;
 //! - [`display`]: rich output in the notebook (HTML, SVG, live-updating displays), and plain
 //!   text everywhere else;
 //! - [`interrupt`]: cooperative interrupts, so long operations stop when the user presses
 //!   the notebook's stop button and keep every variable;
 //! - [`tasks`]: Dask-style task graphs (`delayed!`, compute, schedulers), futures on local
-//!   workers, graph pictures, task streams and progress bars.
+//!   workers, graph pictures, task streams and progress bars;
+//! - `frame` (cargo feature `frame`): partitioned dataframes on arrow (Dask's
+//!   `dask.dataframe`): CSV by glob, column arithmetic, filters, tree group-bys.
 //!
 //! ```
 //! use rhpc::prelude::*;
@@ -28,19 +34,28 @@
 
 #![deny(missing_docs)]
 
+pub mod array;
+pub mod bag;
 pub mod display;
+#[cfg(feature = "frame")]
+pub mod frame;
 pub mod interrupt;
 pub mod tasks;
+mod tree;
 
 pub use interrupt::Interrupted;
 
 /// Everything a notebook usually needs: `use rhpc::prelude::*;`.
 pub mod prelude {
+    pub use crate::array::BlockedArray;
+    pub use crate::bag::Bag;
     pub use crate::delayed;
     pub use crate::display::{
         DisplayHandle, EvcxrDisplay, Html, Latex, Markdown, MimeBundle, Png, Render, Svg,
         clear_output, display,
     };
+    #[cfg(feature = "frame")]
+    pub use crate::frame::{DataFrame, col, lit};
     pub use crate::interrupt::{InterruptCheck, Interrupted};
     pub use crate::tasks::{
         Client, Compute, Delayed, Future, FutureStatus, Scheduler, Synchronous, TaskStream,

@@ -1,0 +1,275 @@
+//! [`Bag`]: the collection itself: its partitions (one task each), computing them, and
+//! how a bag shows itself.
+
+use std::fmt;
+use std::sync::Arc;
+
+use super::error::BagError;
+use crate::display::{MimeBundle, Render, escape_html};
+use crate::tasks::{AnyDelayed, Compute, Graph, Outputs, Scheduler, TaskError, Value};
+
+/// The fan-in of a bag's tree aggregations unless
+/// [`with_fan_in`](Bag::with_fan_in) says otherwise.
+pub const DEFAULT_FAN_IN: usize = 8;
+
+/// A lazy collection of items in partitions, each partition a `Vec<T>` computed by a task
+/// (Dask's `dask.bag`): for semi-structured data such as lines of text or records, with
+/// `map`, `filter`, folds, frequencies and group-bys run partition by partition.
+///
+/// ```
+/// use rhpc::bag::Bag;
+/// let numbers = Bag::from_iter(1..=100u64, 4)?;
+/// let even_squares = numbers.filter(|n| n % 2 == 0).map(|n| n * n);
+/// assert_eq!(even_squares.npartitions(), 4);
+/// assert_eq!(even_squares.count().compute()?, 50);
+/// assert_eq!(even_squares.take(3)?, vec![4, 16, 36]);
+/// # Ok::<(), rhpc::bag::BagError>(())
+/// ```
+pub struct Bag<T> {
+    pub(crate) partitions: Arc<Vec<AnyDelayed>>,
+    pub(crate) fan_in: usize,
+    /// The last operation, for the repr.
+    pub(crate) name: &'static str,
+    _items: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Bag<T> {
+    fn clone(&self) -> Self {
+        Bag {
+            partitions: self.partitions.clone(),
+            fan_in: self.fan_in,
+            name: self.name,
+            _items: std::marker::PhantomData,
+        }
+    }
+}
+
+/// A partition's items.
+pub(crate) fn items<T: 'static>(value: &Value) -> Result<&Vec<T>, String> {
+    value.downcast_ref::<Vec<T>>().ok_or_else(|| {
+        format!(
+            "a partition is not a Vec<{}>",
+            std::any::type_name::<T>()
+        )
+    })
+}
+
+impl<T: Send + Sync + 'static> Bag<T> {
+    pub(crate) fn from_partitions(partitions: Vec<AnyDelayed>, name: &'static str) -> Bag<T> {
+        Bag {
+            partitions: Arc::new(partitions),
+            fan_in: DEFAULT_FAN_IN,
+            name,
+            _items: std::marker::PhantomData,
+        }
+    }
+
+    /// A bag of other items with this bag's settings.
+    pub(crate) fn derive<U>(&self, partitions: Vec<AnyDelayed>, name: &'static str) -> Bag<U> {
+        Bag {
+            partitions: Arc::new(partitions),
+            fan_in: self.fan_in,
+            name,
+            _items: std::marker::PhantomData,
+        }
+    }
+
+    /// The number of partitions.
+    ///
+    /// ```
+    /// assert_eq!(rhpc::bag::Bag::from_iter(0..10, 3)?.npartitions(), 3);
+    /// # Ok::<(), rhpc::bag::BagError>(())
+    /// ```
+    pub fn npartitions(&self) -> usize {
+        self.partitions.len()
+    }
+
+    /// The same bag with aggregations combining `fan_in` partial results per task (at
+    /// least 2).
+    ///
+    /// ```
+    /// use rhpc::bag::Bag;
+    /// let bag = Bag::from_iter(0..64u32, 16)?.with_fan_in(2)?;
+    /// assert_eq!(bag.count().graph().len(), 16 + 16 + 8 + 4 + 2 + 1);
+    /// # Ok::<(), rhpc::bag::BagError>(())
+    /// ```
+    pub fn with_fan_in(&self, fan_in: usize) -> Result<Bag<T>, BagError> {
+        if fan_in < 2 {
+            return Err(BagError::BadFanIn(fan_in));
+        }
+        let mut bag = self.clone();
+        bag.fan_in = fan_in;
+        Ok(bag)
+    }
+
+    /// One task per partition, giving its items as a `Vec<T>`.
+    ///
+    /// ```
+    /// let bag = rhpc::bag::Bag::from_iter(0..10, 2)?;
+    /// assert_eq!(bag.to_delayed()[1].typed::<Vec<i32>>().compute()?, vec![5, 6, 7, 8, 9]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn to_delayed(&self) -> Vec<AnyDelayed> {
+        self.partitions.to_vec()
+    }
+
+    /// The task graph computing every partition.
+    ///
+    /// ```
+    /// let bag = rhpc::bag::Bag::from_iter(0..10, 2)?.map(|x| x + 1);
+    /// assert_eq!(bag.graph().len(), 4);
+    /// # Ok::<(), rhpc::bag::BagError>(())
+    /// ```
+    pub fn graph(&self) -> Graph {
+        Graph::new(&self.partitions)
+    }
+
+    /// A picture of the task graph.
+    ///
+    /// ```
+    /// let bag = rhpc::bag::Bag::from_iter(0..10, 2)?.map(|x| x + 1);
+    /// assert!(bag.visualize().to_svg().contains("map"));
+    /// # Ok::<(), rhpc::bag::BagError>(())
+    /// ```
+    pub fn visualize(&self) -> crate::display::svg::SvgDoc {
+        self.graph().visualize()
+    }
+}
+
+impl<T: Clone + Send + Sync + 'static> Bag<T> {
+    /// Every item, in partition order, computed with the default scheduler.
+    ///
+    /// ```
+    /// let bag = rhpc::bag::Bag::from_iter(["a", "b", "c"], 2)?;
+    /// assert_eq!(bag.compute()?, vec!["a", "b", "c"]);
+    /// # Ok::<(), rhpc::bag::BagError>(())
+    /// ```
+    pub fn compute(&self) -> Result<Vec<T>, TaskError> {
+        Compute::default().run(self)
+    }
+
+    /// Every item, computed with the given scheduler.
+    ///
+    /// ```
+    /// use rhpc::tasks::Synchronous;
+    /// let bag = rhpc::bag::Bag::from_iter(0..4, 2)?.map(|x| x * 10);
+    /// assert_eq!(bag.compute_with(&Synchronous)?, vec![0, 10, 20, 30]);
+    /// # Ok::<(), rhpc::bag::BagError>(())
+    /// ```
+    pub fn compute_with(&self, scheduler: &dyn Scheduler) -> Result<Vec<T>, TaskError> {
+        Compute::with_borrowed(scheduler).run(self)
+    }
+
+    /// The first `n` items (or all, if there are fewer), computing partitions one at a
+    /// time, in order, only as many as needed.
+    ///
+    /// ```
+    /// let bag = rhpc::bag::Bag::from_iter(0..1000, 10)?;
+    /// assert_eq!(bag.take(3)?, vec![0, 1, 2]);
+    /// # Ok::<(), rhpc::bag::BagError>(())
+    /// ```
+    pub fn take(&self, n: usize) -> Result<Vec<T>, TaskError> {
+        self.take_with(n, &Compute::default())
+    }
+
+    /// [`take`](Bag::take), computing with `how`.
+    ///
+    /// ```
+    /// use rhpc::tasks::{Compute, Synchronous};
+    /// let bag = rhpc::bag::Bag::from_iter(0..10, 5)?;
+    /// assert_eq!(bag.take_with(3, &Compute::with(Synchronous))?, vec![0, 1, 2]);
+    /// # Ok::<(), rhpc::bag::BagError>(())
+    /// ```
+    pub fn take_with(&self, n: usize, how: &Compute<'_>) -> Result<Vec<T>, TaskError> {
+        let mut out = Vec::with_capacity(n);
+        for partition in self.partitions.iter() {
+            if out.len() >= n {
+                break;
+            }
+            let items: Vec<T> = how.run(&partition.typed::<Vec<T>>())?;
+            out.extend(items.into_iter().take(n - out.len()));
+        }
+        Ok(out)
+    }
+
+    /// Computes every partition now (with `how`) and returns a bag holding them.
+    ///
+    /// ```
+    /// use rhpc::tasks::Compute;
+    /// let bag = rhpc::bag::Bag::from_iter(0..10, 2)?.map(|x| x * 2).persist(&Compute::default())?;
+    /// assert_eq!(bag.graph().len(), 2);
+    /// assert_eq!(bag.compute()?.len(), 10);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn persist(&self, how: &Compute<'_>) -> Result<Bag<T>, TaskError> {
+        let values = how.run_any(&self.partitions)?;
+        let partitions = values
+            .into_iter()
+            .map(|value| AnyDelayed::value(crate::tree::fresh_name("persisted"), value))
+            .collect();
+        Ok(self.derive(partitions, self.name))
+    }
+}
+
+impl<T: Clone + Send + Sync + 'static> Outputs for Bag<T> {
+    type Values = Vec<T>;
+
+    fn nodes(&self, into: &mut Vec<AnyDelayed>) {
+        into.extend(self.partitions.iter().cloned());
+    }
+
+    /// Concatenates the partitions.
+    fn values(&self, values: &mut std::vec::IntoIter<Value>) -> Result<Vec<T>, TaskError> {
+        let mut out = Vec::new();
+        for _ in 0..self.partitions.len() {
+            let value = values
+                .next()
+                .ok_or_else(|| TaskError::Scheduler("a scheduler returned too few values".into()))?;
+            match value.downcast::<Vec<T>>() {
+                Ok(part) => match Arc::try_unwrap(part) {
+                    Ok(part) => out.extend(part),
+                    Err(shared) => out.extend(shared.iter().cloned()),
+                },
+                Err(_) => {
+                    return Err(TaskError::Scheduler(format!(
+                        "a partition is not a Vec<{}>",
+                        std::any::type_name::<T>()
+                    )));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl<T> fmt::Display for Bag<T> {
+    /// `Bag<map, npartitions=4>`, as Dask writes `dask.bag<map, npartitions=4>`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Bag<{}, npartitions={}>", self.name, self.partitions.len())
+    }
+}
+
+impl<T> fmt::Debug for Bag<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl<T> Render for Bag<T> {
+    /// Its name, item type, partitions and tasks.
+    fn render(&self) -> MimeBundle {
+        let tasks = Graph::new(&self.partitions).len();
+        let html = format!(
+            "<table><tbody>\
+             <tr><th style=\"text-align:left\">Bag</th><td>{}</td></tr>\
+             <tr><th style=\"text-align:left\">Items</th><td><code>{}</code></td></tr>\
+             <tr><th style=\"text-align:left\">Partitions</th><td>{}</td></tr>\
+             <tr><th style=\"text-align:left\">Tasks</th><td>{tasks}</td></tr>\
+             </tbody></table>",
+            escape_html(self.name),
+            escape_html(std::any::type_name::<T>()),
+            self.partitions.len(),
+        );
+        MimeBundle::text(self.to_string()).with("text/html", html)
+    }
+}
