@@ -66,7 +66,8 @@ mod tests {
         };
         let total = tree(parts, 3, "sum", Arc::new(sum), sum);
         assert_eq!(total.typed::<u64>().compute().unwrap(), 55);
-        // 10 leaves, 4 + 2 combines, 1 aggregate.
-        assert_eq!(total.graph().len(), 10 + 4 + 2 + 1);
+        // 10 leaves; groups of 3, 3, 3 and 1 (passed on): 3 combines; then 3 + 1: one
+        // more; then the aggregate of the last two.
+        assert_eq!(total.graph().len(), 10 + 3 + 1 + 1);
     }
 }

@@ -63,7 +63,7 @@ impl<T: Element> BlockedArray<T> {
     /// ```
     /// let x = rhpc::array::BlockedArray::from_vec(vec![1.0, 4.0, 9.0], 2)?;
     /// let roots = x.map("sqrt", f64::sqrt);
-    /// assert_eq!(roots.compute()?.to_vec(), vec![1.0, 2.0, 3.0]);
+    /// assert_eq!(roots.compute()?.into_iter().collect::<Vec<_>>(), vec![1.0, 2.0, 3.0]);
     /// # Ok::<(), rhpc::array::ArrayError>(())
     /// ```
     pub fn map<F>(&self, name: &'static str, f: F) -> BlockedArray<T>
@@ -127,7 +127,7 @@ impl<T: Element> BlockedArray<T> {
     ///
     /// ```
     /// let x = rhpc::array::BlockedArray::from_vec(vec![1.7f64, -2.2], 1)?;
-    /// assert_eq!(x.astype::<i64>().compute()?.to_vec(), vec![1, -2]);
+    /// assert_eq!(x.astype::<i64>().compute()?.into_iter().collect::<Vec<_>>(), vec![1, -2]);
     /// # Ok::<(), rhpc::array::ArrayError>(())
     /// ```
     pub fn astype<U: Element>(&self) -> BlockedArray<U> {
@@ -248,11 +248,11 @@ mod tests {
 
     #[test]
     fn scalars_on_both_sides() {
-        let x = BlockedArray::from_vec(vec![1.0, 2.0, 4.0], 2).unwrap();
-        assert_eq!((1.0 - &x).compute().unwrap().to_vec(), vec![0.0, -1.0, -3.0]);
-        assert_eq!((8.0 / &x).compute().unwrap().to_vec(), vec![8.0, 4.0, 2.0]);
-        assert_eq!((&x / 2.0).compute().unwrap().to_vec(), vec![0.5, 1.0, 2.0]);
-        assert_eq!((&x - 1.0).compute().unwrap().to_vec(), vec![0.0, 1.0, 3.0]);
+        let x = BlockedArray::from_vec(vec![1.0f64, 2.0, 4.0], 2).unwrap();
+        assert_eq!((1.0 - &x).compute().unwrap().into_iter().collect::<Vec<_>>(), vec![0.0, -1.0, -3.0]);
+        assert_eq!((8.0 / &x).compute().unwrap().into_iter().collect::<Vec<_>>(), vec![8.0, 4.0, 2.0]);
+        assert_eq!((&x / 2.0).compute().unwrap().into_iter().collect::<Vec<_>>(), vec![0.5, 1.0, 2.0]);
+        assert_eq!((&x - 1.0).compute().unwrap().into_iter().collect::<Vec<_>>(), vec![0.0, 1.0, 3.0]);
     }
 
     #[test]
@@ -262,7 +262,7 @@ mod tests {
         let z = ((&x * &y).unwrap() - &x).unwrap();
         assert_eq!(z.grid().chunks(), x.grid().chunks());
         let expected: Vec<i64> = (0..10).map(|i| i * i - i).collect();
-        assert_eq!(z.compute().unwrap().to_vec(), expected);
+        assert_eq!(z.compute().unwrap().into_iter().collect::<Vec<_>>(), expected);
     }
 
     #[test]
