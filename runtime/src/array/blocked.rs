@@ -257,7 +257,10 @@ impl<T: Element> BlockedArray<T> {
     /// assert_eq!(x.compute_with(&Synchronous)?.sum(), 3);
     /// # Ok::<(), rhpc::array::ArrayError>(())
     /// ```
-    pub fn compute_with(&self, scheduler: &dyn crate::tasks::Scheduler) -> Result<ArrayD<T>, TaskError> {
+    pub fn compute_with(
+        &self,
+        scheduler: &dyn crate::tasks::Scheduler,
+    ) -> Result<ArrayD<T>, TaskError> {
         Compute::with_borrowed(scheduler).run(self)
     }
 
@@ -293,12 +296,12 @@ impl<T: Element> Outputs for BlockedArray<T> {
     fn values(&self, values: &mut std::vec::IntoIter<Value>) -> Result<ArrayD<T>, TaskError> {
         let mut out = ArrayD::from_elem(self.shape().to_vec(), T::ZERO);
         for b in 0..self.grid.nblocks() {
-            let value = values
-                .next()
-                .ok_or_else(|| TaskError::Scheduler("a scheduler returned too few values".into()))?;
-            let chunk = value
-                .downcast_ref::<ArrayD<T>>()
-                .ok_or_else(|| TaskError::Scheduler(format!("block {b} is not an array of {}", T::DTYPE)))?;
+            let value = values.next().ok_or_else(|| {
+                TaskError::Scheduler("a scheduler returned too few values".into())
+            })?;
+            let chunk = value.downcast_ref::<ArrayD<T>>().ok_or_else(|| {
+                TaskError::Scheduler(format!("block {b} is not an array of {}", T::DTYPE))
+            })?;
             let ranges = self.grid.block_ranges(b);
             let mut target = out.slice_each_axis_mut(|axis| {
                 let r = &ranges[axis.axis.index()];

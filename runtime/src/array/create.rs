@@ -82,16 +82,20 @@ impl<T: Element> BlockedArray<T> {
         F: Fn(&[usize]) -> T + Send + Sync + 'static,
     {
         let grid = ChunkGrid::regular(shape, chunk_shape)?;
-        Ok(BlockedArray::from_block_fn(grid, "from_shape_fn", move |ranges| {
-            let shape: Vec<usize> = ranges.iter().map(|r| r.len()).collect();
-            let mut global = vec![0; ranges.len()];
-            ArrayD::from_shape_fn(IxDyn(&shape), |local| {
-                for (axis, g) in global.iter_mut().enumerate() {
-                    *g = ranges[axis].start + local[axis];
-                }
-                f(&global)
-            })
-        }))
+        Ok(BlockedArray::from_block_fn(
+            grid,
+            "from_shape_fn",
+            move |ranges| {
+                let shape: Vec<usize> = ranges.iter().map(|r| r.len()).collect();
+                let mut global = vec![0; ranges.len()];
+                ArrayD::from_shape_fn(IxDyn(&shape), |local| {
+                    for (axis, g) in global.iter_mut().enumerate() {
+                        *g = ranges[axis].start + local[axis];
+                    }
+                    f(&global)
+                })
+            },
+        ))
     }
 
     /// An array of `value` everywhere.

@@ -24,7 +24,11 @@ use crate::tasks::{AnyDelayed, Value};
 impl<T: Element> BlockedArray<T> {
     /// Applies an in-place tile operation to every block (fused, no task of its own).
     fn unary(&self, name: &'static str, op: UnaryOp<T>) -> BlockedArray<T> {
-        let blocks = self.blocks.iter().map(|b| b.unary(name, op.clone())).collect();
+        let blocks = self
+            .blocks
+            .iter()
+            .map(|b| b.unary(name, op.clone()))
+            .collect();
         self.derive(self.grid.clone(), blocks, name)
     }
 
@@ -221,6 +225,8 @@ macro_rules! scalar_left {
     (@one $t:ty, $trait:ident $method:ident $op:tt $name:literal) => {
         impl $trait<&BlockedArray<$t>> for $t {
             type Output = BlockedArray<$t>;
+            // `scalar op v`, not `v op= scalar`: the order matters for - and /.
+            #[allow(clippy::assign_op_pattern)]
             fn $method(self, array: &BlockedArray<$t>) -> BlockedArray<$t> {
                 let scalar = self;
                 array.unary($name, Arc::new(move |tile: &mut [$t]| {
@@ -249,10 +255,38 @@ mod tests {
     #[test]
     fn scalars_on_both_sides() {
         let x = BlockedArray::from_vec(vec![1.0f64, 2.0, 4.0], 2).unwrap();
-        assert_eq!((1.0 - &x).compute().unwrap().into_iter().collect::<Vec<_>>(), vec![0.0, -1.0, -3.0]);
-        assert_eq!((8.0 / &x).compute().unwrap().into_iter().collect::<Vec<_>>(), vec![8.0, 4.0, 2.0]);
-        assert_eq!((&x / 2.0).compute().unwrap().into_iter().collect::<Vec<_>>(), vec![0.5, 1.0, 2.0]);
-        assert_eq!((&x - 1.0).compute().unwrap().into_iter().collect::<Vec<_>>(), vec![0.0, 1.0, 3.0]);
+        assert_eq!(
+            (1.0 - &x)
+                .compute()
+                .unwrap()
+                .into_iter()
+                .collect::<Vec<_>>(),
+            vec![0.0, -1.0, -3.0]
+        );
+        assert_eq!(
+            (8.0 / &x)
+                .compute()
+                .unwrap()
+                .into_iter()
+                .collect::<Vec<_>>(),
+            vec![8.0, 4.0, 2.0]
+        );
+        assert_eq!(
+            (&x / 2.0)
+                .compute()
+                .unwrap()
+                .into_iter()
+                .collect::<Vec<_>>(),
+            vec![0.5, 1.0, 2.0]
+        );
+        assert_eq!(
+            (&x - 1.0)
+                .compute()
+                .unwrap()
+                .into_iter()
+                .collect::<Vec<_>>(),
+            vec![0.0, 1.0, 3.0]
+        );
     }
 
     #[test]
@@ -262,13 +296,18 @@ mod tests {
         let z = ((&x * &y).unwrap() - &x).unwrap();
         assert_eq!(z.grid().chunks(), x.grid().chunks());
         let expected: Vec<i64> = (0..10).map(|i| i * i - i).collect();
-        assert_eq!(z.compute().unwrap().into_iter().collect::<Vec<_>>(), expected);
+        assert_eq!(
+            z.compute().unwrap().into_iter().collect::<Vec<_>>(),
+            expected
+        );
     }
 
     #[test]
     fn map_blocks_checks_the_shape() {
         let x = BlockedArray::<f64>::ones(&[4], &[2]).unwrap();
-        let bad = x.map_blocks("shrink", |b| b.slice(ndarray::s![..1]).to_owned().into_dyn());
+        let bad = x.map_blocks("shrink", |b| {
+            b.slice(ndarray::s![..1]).to_owned().into_dyn()
+        });
         assert!(bad.compute().is_err());
     }
 }

@@ -109,7 +109,9 @@ pub(crate) fn evaluate<T: Element>(expr: &Expr<T>, inputs: &[&[T]], len: usize) 
         }
     };
     if len >= 2 * PARALLEL_SPLIT {
-        out.par_chunks_mut(PARALLEL_SPLIT).enumerate().for_each(fill);
+        out.par_chunks_mut(PARALLEL_SPLIT)
+            .enumerate()
+            .for_each(fill);
     } else {
         out.chunks_mut(PARALLEL_SPLIT).enumerate().for_each(fill);
     }

@@ -7,6 +7,7 @@
 //! and deviations carry counts, means and squared deviations (Chan's parallel update), so
 //! they are as accurate as a two-pass computation.
 
+use std::cmp::Ordering;
 use std::sync::Arc;
 
 use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn, Zip};
@@ -79,7 +80,7 @@ impl<T: Element> Reducer<T> for Sum {
 }
 
 macro_rules! extremum {
-    ($kind:ident, $name:literal, $better:tt) => {
+    ($kind:ident, $name:literal, $better:ident) => {
         impl<T: Element> Reducer<T> for $kind {
             type Acc = Option<T>;
             type Out = T;
@@ -89,9 +90,12 @@ macro_rules! extremum {
             }
             fn fold(acc: &mut Option<T>, tile: &[T]) {
                 for &v in tile {
-                    match acc {
-                        Some(best) if !(v $better *best) => {}
-                        _ => *acc = Some(v),
+                    let better = match acc {
+                        Some(best) => v.partial_cmp(best) == Some(Ordering::$better),
+                        None => true,
+                    };
+                    if better {
+                        *acc = Some(v);
                     }
                 }
             }
@@ -107,8 +111,8 @@ macro_rules! extremum {
     };
 }
 
-extremum!(Min, "min", <);
-extremum!(Max, "max", >);
+extremum!(Min, "min", Less);
+extremum!(Max, "max", Greater);
 
 /// Count, mean and sum of squared deviations from the mean.
 #[derive(Clone, Copy, Default)]
@@ -199,7 +203,9 @@ impl<T: Element> BlockedArray<T> {
     /// The reduction `R` over every element.
     fn reduce_all<R: Reducer<T>>(&self) -> Delayed<R::Out> {
         let partials: Vec<AnyDelayed> = (0..self.grid.nblocks())
-            .map(|b| self.fold_block::<R>(&self.blocks[b], self.grid.block_shape(b).iter().product()))
+            .map(|b| {
+                self.fold_block::<R>(&self.blocks[b], self.grid.block_shape(b).iter().product())
+            })
             .collect();
         let merge_all = |values: &[Value]| -> Result<R::Acc, String> {
             let mut acc = R::empty();
@@ -229,7 +235,9 @@ impl<T: Element> BlockedArray<T> {
             let mut acc = ArrayD::from_elem(IxDyn(shape), R::empty());
             for value in values {
                 let part = downcast::<ArrayD<R::Acc>>(value)?;
-                Zip::from(&mut acc).and(part).for_each(|a, b| R::merge(a, b));
+                Zip::from(&mut acc)
+                    .and(part)
+                    .for_each(|a, b| R::merge(a, b));
             }
             Ok(acc)
         };
@@ -257,7 +265,8 @@ impl<T: Element> BlockedArray<T> {
                     for a in acc.iter() {
                         out.push(R::finish(a)?);
                     }
-                    let out = ArrayD::from_shape_vec(IxDyn(&shape), out).map_err(|e| e.to_string())?;
+                    let out =
+                        ArrayD::from_shape_vec(IxDyn(&shape), out).map_err(|e| e.to_string())?;
                     Ok(Arc::new(out) as Value)
                 });
                 Block::task(total)
@@ -278,7 +287,8 @@ impl<T: Element> BlockedArray<T> {
                 let inputs = input_slices::<T>(values)?;
                 let len = shape.iter().product();
                 let data = evaluate(&expr, &inputs, len);
-                let view = ArrayViewD::from_shape(IxDyn(&shape), &data).map_err(|e| e.to_string())?;
+                let view =
+                    ArrayViewD::from_shape(IxDyn(&shape), &data).map_err(|e| e.to_string())?;
                 let mut lane_buffer = Vec::new();
                 let partial = view.map_axis(Axis(axis), |lane| {
                     let mut acc = R::empty();
@@ -363,8 +373,8 @@ mod tests {
 
     #[test]
     fn axis_reductions_of_fused_arrays() {
-        let x = BlockedArray::from_shape_fn(&[5, 7], &[2, 3], |ix| (ix[0] * 7 + ix[1]) as i64)
-            .unwrap();
+        let x =
+            BlockedArray::from_shape_fn(&[5, 7], &[2, 3], |ix| (ix[0] * 7 + ix[1]) as i64).unwrap();
         let y = (&x * 2) + 1;
         let expected = y.compute().unwrap();
         for axis in 0..2 {

@@ -68,7 +68,10 @@ impl<T: Element> BlockedArray<T> {
                 .zip(region)
                 .map(|(r, want)| {
                     let (start, end) = (r.start.max(want.start), r.end.min(want.end));
-                    (start - r.start..end - r.start, start - want.start..end - want.start)
+                    (
+                        start - r.start..end - r.start,
+                        start - want.start..end - want.start,
+                    )
                 })
                 .unzip();
             deps.push(self.blocks[b].materialize(&self.grid.block_shape(b)));
@@ -104,6 +107,9 @@ mod tests {
     fn overlaps_and_boxes() {
         assert_eq!(overlapping(&[2, 2, 2], &(1..4)), vec![0, 1]);
         assert_eq!(overlapping(&[2, 2, 2], &(4..6)), vec![2]);
-        assert_eq!(positions(&[vec![0, 1], vec![3]]), vec![vec![0, 3], vec![1, 3]]);
+        assert_eq!(
+            positions(&[vec![0, 1], vec![3]]),
+            vec![vec![0, 3], vec![1, 3]]
+        );
     }
 }

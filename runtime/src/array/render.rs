@@ -50,7 +50,10 @@ pub(crate) fn grid_picture(grid: &ChunkGrid) -> SvgDoc {
     let (height_units, width_units) = if grid.ndim() == 1 {
         (0.0, 1.0)
     } else {
-        (rows.iter().sum::<usize>() as f64, cols.iter().sum::<usize>() as f64)
+        (
+            rows.iter().sum::<usize>() as f64,
+            cols.iter().sum::<usize>() as f64,
+        )
     };
     let scale = SIDE / height_units.max(width_units).max(1.0);
     let width = (width_units * scale).max(20.0);
@@ -62,20 +65,56 @@ pub(crate) fn grid_picture(grid: &ChunkGrid) -> SvgDoc {
     let margin = 30.0;
     let description = format!("chunk grid {}", tuple(&grid.grid_shape()));
     let mut doc = SvgDoc::new(width + 2.0 * margin, height + 2.0 * margin, &description);
-    doc.rect(margin, margin, width, height, Paint::Series(0), Some(&description));
+    doc.rect(
+        margin,
+        margin,
+        width,
+        height,
+        Paint::Series(0),
+        Some(&description),
+    );
     for x in boundaries(&cols, width) {
-        doc.line(margin + x, margin, margin + x, margin + height, Paint::Foreground, 1.0, false);
+        doc.line(
+            margin + x,
+            margin,
+            margin + x,
+            margin + height,
+            Paint::Foreground,
+            1.0,
+            false,
+        );
     }
     for y in boundaries(&rows, height) {
-        doc.line(margin, margin + y, margin + width, margin + y, Paint::Foreground, 1.0, false);
+        doc.line(
+            margin,
+            margin + y,
+            margin + width,
+            margin + y,
+            Paint::Foreground,
+            1.0,
+            false,
+        );
     }
     let shape = grid.shape();
     if let Some(&last) = shape.last() {
-        doc.text(margin + width / 2.0, margin + height + 18.0, &last.to_string(), 12.0, Anchor::Middle, Paint::Foreground);
+        doc.text(
+            margin + width / 2.0,
+            margin + height + 18.0,
+            &last.to_string(),
+            12.0,
+            Anchor::Middle,
+            Paint::Foreground,
+        );
     }
     if shape.len() >= 2 {
         let second = shape[shape.len() - 2];
-        doc.vertical_text(margin + width + 16.0, margin + height / 2.0, &second.to_string(), 12.0, Paint::Foreground);
+        doc.vertical_text(
+            margin + width + 16.0,
+            margin + height / 2.0,
+            &second.to_string(),
+            12.0,
+            Paint::Foreground,
+        );
     }
     doc
 }
@@ -153,7 +192,11 @@ mod tests {
     fn the_repr_names_shape_chunks_and_type() {
         let x = BlockedArray::<f64>::ones(&[1000, 1000], &[250, 500]).unwrap();
         let bundle = x.render();
-        let html = bundle.get("text/html").and_then(|v| v.as_str()).unwrap().to_string();
+        let html = bundle
+            .get("text/html")
+            .and_then(|v| v.as_str())
+            .unwrap()
+            .to_string();
         assert!(html.contains("(1000, 1000)") && html.contains("(250, 500)"));
         assert!(html.contains("8 chunks") && html.contains("float64"));
         assert!(html.contains("7.63 MiB"), "{html}");

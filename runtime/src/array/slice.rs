@@ -75,7 +75,11 @@ impl<T: Element> BlockedArray<T> {
     /// assert_eq!(x.slice_axis(1, 1..4)?.shape(), &[4, 3]);
     /// # Ok::<(), rhpc::array::ArrayError>(())
     /// ```
-    pub fn slice_axis(&self, axis: usize, range: Range<usize>) -> Result<BlockedArray<T>, ArrayError> {
+    pub fn slice_axis(
+        &self,
+        axis: usize,
+        range: Range<usize>,
+    ) -> Result<BlockedArray<T>, ArrayError> {
         if axis >= self.ndim() {
             return Err(ArrayError::BadAxis {
                 axis,

@@ -244,7 +244,9 @@ impl<T: Clone + Send + Sync + 'static> Bag<T> {
                 let mut all: HashMap<K, Vec<T>> = HashMap::new();
                 for part in parts {
                     for (k, items) in part {
-                        all.entry(k.clone()).or_default().extend(items.iter().cloned());
+                        all.entry(k.clone())
+                            .or_default()
+                            .extend(items.iter().cloned());
                     }
                 }
                 all

@@ -46,12 +46,9 @@ impl<T> Clone for Bag<T> {
 
 /// A partition's items.
 pub(crate) fn items<T: 'static>(value: &Value) -> Result<&Vec<T>, String> {
-    value.downcast_ref::<Vec<T>>().ok_or_else(|| {
-        format!(
-            "a partition is not a Vec<{}>",
-            std::any::type_name::<T>()
-        )
-    })
+    value
+        .downcast_ref::<Vec<T>>()
+        .ok_or_else(|| format!("a partition is not a Vec<{}>", std::any::type_name::<T>()))
 }
 
 impl<T: Send + Sync + 'static> Bag<T> {
@@ -222,9 +219,9 @@ impl<T: Clone + Send + Sync + 'static> Outputs for Bag<T> {
     fn values(&self, values: &mut std::vec::IntoIter<Value>) -> Result<Vec<T>, TaskError> {
         let mut out = Vec::new();
         for _ in 0..self.partitions.len() {
-            let value = values
-                .next()
-                .ok_or_else(|| TaskError::Scheduler("a scheduler returned too few values".into()))?;
+            let value = values.next().ok_or_else(|| {
+                TaskError::Scheduler("a scheduler returned too few values".into())
+            })?;
             match value.downcast::<Vec<T>>() {
                 Ok(part) => match Arc::try_unwrap(part) {
                     Ok(part) => out.extend(part),
@@ -245,7 +242,12 @@ impl<T: Clone + Send + Sync + 'static> Outputs for Bag<T> {
 impl<T> fmt::Display for Bag<T> {
     /// `Bag<map, npartitions=4>`, as Dask writes `dask.bag<map, npartitions=4>`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Bag<{}, npartitions={}>", self.name, self.partitions.len())
+        write!(
+            f,
+            "Bag<{}, npartitions={}>",
+            self.name,
+            self.partitions.len()
+        )
     }
 }
 

@@ -17,7 +17,10 @@ pub(crate) fn matching_files(pattern: &str) -> Result<Vec<PathBuf>, BagError> {
         pattern: pattern.to_string(),
         message: e.to_string(),
     })?;
-    let mut files: Vec<PathBuf> = paths.filter_map(Result::ok).filter(|p| p.is_file()).collect();
+    let mut files: Vec<PathBuf> = paths
+        .filter_map(Result::ok)
+        .filter(|p| p.is_file())
+        .collect();
     files.sort();
     if files.is_empty() {
         return Err(BagError::NoFiles(pattern.to_string()));

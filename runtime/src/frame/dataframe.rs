@@ -138,7 +138,11 @@ impl DataFrame {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn columns(&self) -> Vec<String> {
-        self.schema.fields().iter().map(|f| f.name().clone()).collect()
+        self.schema
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect()
     }
 
     /// The number of partitions.
@@ -341,9 +345,9 @@ impl Outputs for DataFrame {
     fn values(&self, values: &mut std::vec::IntoIter<Value>) -> Result<RecordBatch, TaskError> {
         let mut batches = Vec::with_capacity(self.partitions.len());
         for _ in 0..self.partitions.len() {
-            let value = values
-                .next()
-                .ok_or_else(|| TaskError::Scheduler("a scheduler returned too few values".into()))?;
+            let value = values.next().ok_or_else(|| {
+                TaskError::Scheduler("a scheduler returned too few values".into())
+            })?;
             batches.push(batch(&value).map_err(TaskError::Scheduler)?.clone());
         }
         concat(&self.schema, &batches)

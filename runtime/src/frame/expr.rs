@@ -201,7 +201,9 @@ fn boolean(array: &ArrayRef) -> Result<&BooleanArray, ArrowError> {
     array
         .as_any()
         .downcast_ref::<BooleanArray>()
-        .ok_or_else(|| ArrowError::InvalidArgumentError(format!("{} is not boolean", array.data_type())))
+        .ok_or_else(|| {
+            ArrowError::InvalidArgumentError(format!("{} is not boolean", array.data_type()))
+        })
 }
 
 /// An arrow kernel for two operands.

@@ -168,7 +168,7 @@ type Groups = HashMap<Vec<KeyValue>, Vec<Acc>>;
 /// Codes for the values of one key column (equal values, equal codes) and the value of
 /// each code.
 fn encode(column: &ArrayRef) -> Result<(Vec<u32>, Vec<KeyValue>), ArrowError> {
-    fn build<'a, K: Hash + Eq>(
+    fn build<K: Hash + Eq>(
         len: usize,
         key: impl Fn(usize) -> Option<K>,
         value: impl Fn(&K) -> KeyValue,
@@ -192,23 +192,47 @@ fn encode(column: &ArrayRef) -> Result<(Vec<u32>, Vec<KeyValue>), ArrowError> {
     let t = column.data_type();
     Ok(if t.is_integer() {
         let ints = arrow_cast::cast(column, &DataType::Int64)?;
-        let ints = ints.as_any().downcast_ref::<Int64Array>().ok_or_else(|| bad(t))?;
-        build(len, |r| valid(r).then(|| ints.value(r)), |v| KeyValue::Int(*v))
+        let ints = ints
+            .as_any()
+            .downcast_ref::<Int64Array>()
+            .ok_or_else(|| bad(t))?;
+        build(
+            len,
+            |r| valid(r).then(|| ints.value(r)),
+            |v| KeyValue::Int(*v),
+        )
     } else if matches!(t, DataType::Float16 | DataType::Float32 | DataType::Float64) {
         let floats = arrow_cast::cast(column, &DataType::Float64)?;
-        let floats = floats.as_any().downcast_ref::<Float64Array>().ok_or_else(|| bad(t))?;
+        let floats = floats
+            .as_any()
+            .downcast_ref::<Float64Array>()
+            .ok_or_else(|| bad(t))?;
         build(
             len,
             |r| valid(r).then(|| floats.value(r).to_bits()),
             |v| KeyValue::Float(f64::from_bits(*v)),
         )
     } else if t == &DataType::Boolean {
-        let bools = column.as_any().downcast_ref::<BooleanArray>().ok_or_else(|| bad(t))?;
-        build(len, |r| valid(r).then(|| bools.value(r)), |v| KeyValue::Bool(*v))
+        let bools = column
+            .as_any()
+            .downcast_ref::<BooleanArray>()
+            .ok_or_else(|| bad(t))?;
+        build(
+            len,
+            |r| valid(r).then(|| bools.value(r)),
+            |v| KeyValue::Bool(*v),
+        )
     } else {
         let text = arrow_cast::cast(column, &DataType::Utf8)?;
-        let text = text.as_any().downcast_ref::<StringArray>().ok_or_else(|| bad(t))?;
-        build(len, |r| valid(r).then(|| text.value(r)), |v| KeyValue::Str(v.to_string()))
+        let text = text
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .ok_or_else(|| bad(t))?;
+        build(
+            len,
+            |r| valid(r).then(|| text.value(r)),
+            |v| KeyValue::Str(v.to_string()),
+        )
     })
 }
 
@@ -237,7 +261,11 @@ impl Plan {
             .iter()
             .map(|&v| {
                 let floats = arrow_cast::cast(b.column(v), &DataType::Float64)?;
-                Ok(floats.as_any().downcast_ref::<Float64Array>().cloned().ok_or_else(|| bad(floats.data_type()))?)
+                floats
+                    .as_any()
+                    .downcast_ref::<Float64Array>()
+                    .cloned()
+                    .ok_or_else(|| bad(floats.data_type()))
             })
             .collect::<Result<Vec<Float64Array>, ArrowError>>()?;
         let mut index: HashMap<Vec<u32>, usize> = HashMap::new();
@@ -313,25 +341,48 @@ fn key_column<'a>(
 ) -> Result<ArrayRef, ArrowError> {
     let values: Vec<&KeyValue> = values.collect();
     let built: ArrayRef = if original.is_integer() {
-        Arc::new(values.iter().map(|v| match v {
-            KeyValue::Int(i) => Some(*i),
-            _ => None,
-        }).collect::<Int64Array>())
-    } else if matches!(original, DataType::Float16 | DataType::Float32 | DataType::Float64) {
-        Arc::new(values.iter().map(|v| match v {
-            KeyValue::Float(f) => Some(*f),
-            _ => None,
-        }).collect::<Float64Array>())
+        Arc::new(
+            values
+                .iter()
+                .map(|v| match v {
+                    KeyValue::Int(i) => Some(*i),
+                    _ => None,
+                })
+                .collect::<Int64Array>(),
+        )
+    } else if matches!(
+        original,
+        DataType::Float16 | DataType::Float32 | DataType::Float64
+    ) {
+        Arc::new(
+            values
+                .iter()
+                .map(|v| match v {
+                    KeyValue::Float(f) => Some(*f),
+                    _ => None,
+                })
+                .collect::<Float64Array>(),
+        )
     } else if original == &DataType::Boolean {
-        Arc::new(values.iter().map(|v| match v {
-            KeyValue::Bool(b) => Some(*b),
-            _ => None,
-        }).collect::<BooleanArray>())
+        Arc::new(
+            values
+                .iter()
+                .map(|v| match v {
+                    KeyValue::Bool(b) => Some(*b),
+                    _ => None,
+                })
+                .collect::<BooleanArray>(),
+        )
     } else {
-        Arc::new(values.iter().map(|v| match v {
-            KeyValue::Str(s) => Some(s.as_str()),
-            _ => None,
-        }).collect::<StringArray>())
+        Arc::new(
+            values
+                .iter()
+                .map(|v| match v {
+                    KeyValue::Str(s) => Some(s.as_str()),
+                    _ => None,
+                })
+                .collect::<StringArray>(),
+        )
     };
     Ok(arrow_cast::cast(&built, original).unwrap_or(built))
 }
@@ -445,7 +496,9 @@ impl GroupBy {
             "groupby",
             Arc::new(move |v: &[Value]| Ok(Arc::new(merge_all(v)?) as Value)),
             move |v| {
-                let table = finish_plan.finish(merge_all(v)?).map_err(|e| e.to_string())?;
+                let table = finish_plan
+                    .finish(merge_all(v)?)
+                    .map_err(|e| e.to_string())?;
                 Ok(Arc::new(table) as Value)
             },
         );

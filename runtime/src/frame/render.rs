@@ -39,7 +39,10 @@ impl Render for DataFrame {
         let mut types = format!("<th>npartitions={}</th>", self.npartitions());
         for field in self.schema.fields() {
             head.push_str(&format!("<th>{}</th>", escape_html(field.name())));
-            types.push_str(&format!("<td>{}</td>", escape_html(&field.data_type().to_string())));
+            types.push_str(&format!(
+                "<td>{}</td>",
+                escape_html(&field.data_type().to_string())
+            ));
         }
         let html = format!(
             "<div><strong>DataFrame structure</strong></div>\
@@ -120,7 +123,12 @@ mod tests {
         assert!(html.contains("&lt;a&gt;") && html.contains("null"));
         assert!(html.contains("2 rows × 2 columns"));
         let df = DataFrame::from_batches(vec![batch.clone(), batch]).unwrap();
-        let html = df.render().get("text/html").and_then(|v| v.as_str()).unwrap().to_string();
+        let html = df
+            .render()
+            .get("text/html")
+            .and_then(|v| v.as_str())
+            .unwrap()
+            .to_string();
         assert!(html.contains("npartitions=2") && html.contains("Int64"));
     }
 }
