@@ -18,7 +18,7 @@ use super::block::Block;
 use super::blocked::BlockedArray;
 use super::element::Element;
 use super::error::ArrayError;
-use super::fused::{BinaryOp, UnaryOp};
+use super::fused::{BinaryOp, PerElement, UnaryOp};
 use crate::tasks::{AnyDelayed, Value};
 
 impl<T: Element> BlockedArray<T> {
@@ -74,14 +74,7 @@ impl<T: Element> BlockedArray<T> {
     where
         F: Fn(T) -> T + Send + Sync + 'static,
     {
-        self.unary(
-            name,
-            Arc::new(move |tile: &mut [T]| {
-                for v in tile {
-                    *v = f(*v);
-                }
-            }),
-        )
+        self.unary(name, Arc::new(PerElement(f)))
     }
 
     /// Applies `f` to every block as a whole, one task per block; `f` must return a block
@@ -162,11 +155,7 @@ macro_rules! operators {
         impl<T: Element> $trait<T> for &BlockedArray<T> {
             type Output = BlockedArray<T>;
             fn $method(self, scalar: T) -> BlockedArray<T> {
-                self.unary($name, Arc::new(move |tile: &mut [T]| {
-                    for v in tile {
-                        *v = *v $op scalar;
-                    }
-                }))
+                self.unary($name, Arc::new(PerElement(move |v: T| v $op scalar)))
             }
         }
 
@@ -225,15 +214,9 @@ macro_rules! scalar_left {
     (@one $t:ty, $trait:ident $method:ident $op:tt $name:literal) => {
         impl $trait<&BlockedArray<$t>> for $t {
             type Output = BlockedArray<$t>;
-            // `scalar op v`, not `v op= scalar`: the order matters for - and /.
-            #[allow(clippy::assign_op_pattern)]
             fn $method(self, array: &BlockedArray<$t>) -> BlockedArray<$t> {
                 let scalar = self;
-                array.unary($name, Arc::new(move |tile: &mut [$t]| {
-                    for v in tile {
-                        *v = scalar $op *v;
-                    }
-                }))
+                array.unary($name, Arc::new(PerElement(move |v: $t| scalar $op v)))
             }
         }
 

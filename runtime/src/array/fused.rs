@@ -15,15 +15,42 @@ use rayon::prelude::*;
 use super::element::Element;
 use crate::tasks::Value;
 
-/// Elements per tile: 4096 `f64` are 32 KiB.
-pub(crate) const TILE: usize = 4096;
+/// Elements per tile: 2048 `f64` are 16 KiB, so a tile and a second operand stay in a
+/// 32 KiB L1 cache.
+pub(crate) const TILE: usize = 2048;
 
 /// Blocks at least this long are split across threads inside their task, so a few big
 /// blocks still use every core (5 blocks on 2 cores would otherwise leave one idle).
 pub(crate) const PARALLEL_SPLIT: usize = 1 << 18;
 
-/// An in-place operation on a tile.
-pub(crate) type UnaryOp<T> = Arc<dyn Fn(&mut [T]) + Send + Sync>;
+/// An elementwise operation on tiles: in place, or reading another tile (so the first
+/// operation on an input block reads the block directly instead of a copy of it).
+pub(crate) trait TileOp<T>: Send + Sync {
+    /// `tile[i] = f(tile[i])`
+    fn apply(&self, tile: &mut [T]);
+    /// `out[i] = f(source[i])`
+    fn apply_from(&self, source: &[T], out: &mut [T]);
+}
+
+/// A function of one element as a tile operation (monomorphised: the loops vectorise).
+pub(crate) struct PerElement<F>(pub(crate) F);
+
+impl<T: Copy, F: Fn(T) -> T + Send + Sync> TileOp<T> for PerElement<F> {
+    fn apply(&self, tile: &mut [T]) {
+        for v in tile {
+            *v = (self.0)(*v);
+        }
+    }
+
+    fn apply_from(&self, source: &[T], out: &mut [T]) {
+        for (o, &s) in out.iter_mut().zip(source) {
+            *o = (self.0)(s);
+        }
+    }
+}
+
+/// A shared tile operation.
+pub(crate) type UnaryOp<T> = Arc<dyn TileOp<T>>;
 /// An in-place operation combining a tile with another (`left[i] = left[i] op right[i]`).
 pub(crate) type BinaryOp<T> = fn(&mut [T], &[T]);
 
@@ -65,10 +92,13 @@ impl<T: Element> Expr<T> {
     fn eval(&self, inputs: &[&[T]], start: usize, out: &mut [T], spare: &mut Vec<Vec<T>>) {
         match self {
             Expr::Input(i) => out.copy_from_slice(&inputs[*i][start..start + out.len()]),
-            Expr::Unary(inner, op) => {
-                inner.eval(inputs, start, out, spare);
-                op(out);
-            }
+            Expr::Unary(inner, op) => match inner.as_input() {
+                Some(i) => op.apply_from(&inputs[i][start..start + out.len()], out),
+                None => {
+                    inner.eval(inputs, start, out, spare);
+                    op.apply(out);
+                }
+            },
             Expr::Binary(left, right, op) => {
                 left.eval(inputs, start, out, spare);
                 let mut other = spare.pop().unwrap_or_default();
