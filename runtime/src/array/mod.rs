@@ -68,4 +68,7 @@ pub use blocked::{BlockedArray, DEFAULT_FAN_IN};
 pub use chunks::ChunkGrid;
 pub use element::Element;
 pub use error::ArrayError;
+/// The `ndarray` crate the chunks and results are made of, re-exported so a notebook can
+/// name its types (`rhpc::array::ndarray::Array2`) without a `:dep` of its own.
+pub use ndarray;
 pub use random::uniform01;

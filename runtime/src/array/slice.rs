@@ -48,7 +48,7 @@ impl<T: Element> BlockedArray<T> {
                     .filter_map(|i| {
                         let r = self.grid.chunk_range(axis, i);
                         let (start, end) = (r.start.max(range.start), r.end.min(range.end));
-                        (start < end).then_some(end - start)
+                        end.checked_sub(start).filter(|&n| n > 0)
                     })
                     .collect()
             })

@@ -236,6 +236,10 @@ fn encode(column: &ArrayRef) -> Result<(Vec<u32>, Vec<KeyValue>), ArrowError> {
     })
 }
 
+fn is_number(t: &DataType) -> bool {
+    t.is_integer() || matches!(t, DataType::Float16 | DataType::Float32 | DataType::Float64)
+}
+
 fn bad(t: &DataType) -> ArrowError {
     ArrowError::CastError(format!("cannot group by a {t} column"))
 }
@@ -256,18 +260,24 @@ impl Plan {
             .iter()
             .map(|&k| encode(b.column(k)))
             .collect::<Result<Vec<_>, _>>()?;
+        // Numbers as Float64; other columns (only counted) as they are.
         let columns = self
             .values
             .iter()
             .map(|&v| {
-                let floats = arrow_cast::cast(b.column(v), &DataType::Float64)?;
-                floats
+                let column = b.column(v);
+                if !is_number(column.data_type()) {
+                    return Ok((column.clone(), None));
+                }
+                let floats = arrow_cast::cast(column, &DataType::Float64)?;
+                let floats = floats
                     .as_any()
                     .downcast_ref::<Float64Array>()
                     .cloned()
-                    .ok_or_else(|| bad(floats.data_type()))
+                    .ok_or_else(|| bad(column.data_type()))?;
+                Ok((column.clone(), Some(floats)))
             })
-            .collect::<Result<Vec<Float64Array>, ArrowError>>()?;
+            .collect::<Result<Vec<(ArrayRef, Option<Float64Array>)>, ArrowError>>()?;
         let mut index: HashMap<Vec<u32>, usize> = HashMap::new();
         let mut accs: Vec<Vec<Acc>> = Vec::new();
         let mut firsts: Vec<Vec<u32>> = Vec::new();
@@ -284,9 +294,11 @@ impl Plan {
                     accs.len() - 1
                 }
             };
-            for (acc, column) in accs[group].iter_mut().zip(&columns) {
-                if column.is_valid(row) {
-                    acc.add(column.value(row));
+            for (acc, (column, numbers)) in accs[group].iter_mut().zip(&columns) {
+                match numbers {
+                    Some(numbers) if numbers.is_valid(row) => acc.add(numbers.value(row)),
+                    None if column.is_valid(row) => acc.count += 1,
+                    _ => {}
                 }
             }
         }
@@ -448,6 +460,8 @@ impl GroupBy {
     /// ])?;
     /// let out = DataFrame::from_batches(vec![b])?.groupby(&["k"])?.agg(&[("v", Agg::Count)])?;
     /// assert_eq!(out.columns(), vec!["k", "v_count"]);
+    /// let by_value = DataFrame::from_batches(vec![out.compute()?])?;
+    /// assert!(by_value.groupby(&["v_count"])?.agg(&[("k", Agg::Count)]).is_ok());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn agg(&self, aggs: &[(&str, Agg)]) -> Result<DataFrame, FrameError> {
@@ -456,6 +470,15 @@ impl GroupBy {
             .iter()
             .map(|(c, _)| schema.index_of(c))
             .collect::<Result<Vec<_>, _>>()?;
+        for (&v, (name, agg)) in values.iter().zip(aggs) {
+            let t = schema.field(v).data_type();
+            if *agg != Agg::Count && !is_number(t) {
+                return Err(FrameError::Arrow(format!(
+                    "cannot take the {} of {name}, a {t} column",
+                    agg.name()
+                )));
+            }
+        }
         let plan = Arc::new(Plan {
             keys: self.keys.clone(),
             values,
@@ -585,5 +608,47 @@ impl GroupBy {
     /// ```
     pub fn max(&self, column: &str) -> Result<DataFrame, FrameError> {
         self.agg(&[(column, Agg::Max)])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::Int64Type;
+
+    use super::*;
+
+    fn strings_and_numbers() -> DataFrame {
+        let b = RecordBatch::try_from_iter([
+            ("k", Arc::new(Int64Array::from(vec![1, 1, 2])) as ArrayRef),
+            (
+                "s",
+                Arc::new(StringArray::from(vec![Some("x"), None, Some("z")])) as ArrayRef,
+            ),
+        ])
+        .unwrap();
+        DataFrame::from_batches(vec![b.clone(), b]).unwrap()
+    }
+
+    #[test]
+    fn text_columns_are_counted_but_not_summed() {
+        let df = strings_and_numbers();
+        let counts = df
+            .groupby(&["k"])
+            .unwrap()
+            .count("s")
+            .unwrap()
+            .compute()
+            .unwrap();
+        let counts: Vec<i64> = counts
+            .column(1)
+            .as_primitive::<Int64Type>()
+            .values()
+            .to_vec();
+        assert_eq!(counts, vec![2, 2]);
+        assert!(matches!(
+            df.groupby(&["k"]).unwrap().sum("s"),
+            Err(FrameError::Arrow(_))
+        ));
     }
 }

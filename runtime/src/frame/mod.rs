@@ -43,6 +43,10 @@ mod groupby;
 mod ops;
 mod render;
 
+/// arrow's array and schema crates, re-exported so a notebook can name partitions'
+/// types (`RecordBatch`, `DataType`) without a `:dep` of its own.
+pub use arrow_array;
+pub use arrow_schema;
 pub use dataframe::{DEFAULT_FAN_IN, DataFrame};
 pub use error::FrameError;
 pub use expr::{Expr, Literal, Op, col, lit};
