@@ -19,6 +19,11 @@ pub enum Magic<'a> {
         /// The code to run and time.
         code: &'a str,
     },
+    /// `:rhpc_features a b`: rebuild the session's rhpc with these cargo features.
+    RhpcFeatures {
+        /// Feature names (separated by spaces or commas).
+        features: Vec<&'a str>,
+    },
 }
 
 /// One line per command, for `:help`.
@@ -30,6 +35,10 @@ pub const HELP: &[(&str, &str)] = &[
     (
         ":time",
         "run the rest of the cell and report its wall-clock and CPU time (IPython's %%time)",
+    ),
+    (
+        ":rhpc_features F..",
+        "turn on rhpc's optional cargo features for this session (e.g. `frame`)",
     ),
     ("?NAME", "show the documentation of NAME in the pager"),
 ];
@@ -50,6 +59,12 @@ pub fn parse(code: &str) -> Option<Magic<'_>> {
             };
             Some(Magic::Time { code })
         }
+        ":rhpc_features" if rest.trim().is_empty() => Some(Magic::RhpcFeatures {
+            features: words
+                .flat_map(|word| word.split(','))
+                .filter(|feature| !feature.is_empty())
+                .collect(),
+        }),
         _ => None,
     }
 }
@@ -134,6 +149,12 @@ mod tests {
             Some(Magic::Time { code: "fib(30)" })
         );
         assert_eq!(parse(":timing"), None);
+        assert_eq!(
+            parse(":rhpc_features frame, gpu"),
+            Some(Magic::RhpcFeatures {
+                features: vec!["frame", "gpu"]
+            })
+        );
         assert_eq!(parse(":vars"), None);
         assert_eq!(parse("let x = 1;"), None);
     }

@@ -63,6 +63,8 @@ struct Shared {
 pub struct EvcxrInterpreter {
     shared: Arc<Shared>,
     language: LanguageInfo,
+    /// The rhpc crate the session was started with.
+    runtime: Option<std::path::PathBuf>,
 }
 
 impl EvcxrInterpreter {
@@ -79,10 +81,12 @@ impl EvcxrInterpreter {
             running_cell: AtomicU64::new(0),
             flags: RwLock::new(Arc::new(CellFlags::default())),
         });
+        let runtime = options.runtime.clone();
         startup::spawn(Arc::clone(&shared), options);
         EvcxrInterpreter {
             shared,
             language: language::language_info(),
+            runtime,
         }
     }
 
@@ -99,6 +103,14 @@ impl EvcxrInterpreter {
                 let (value, report) = self.run_cell(code, Arc::clone(&io))?;
                 magics::report_time(&io, report.timing);
                 Ok(value)
+            }
+            Some(magics::Magic::RhpcFeatures { features }) => {
+                let runtime = self.runtime.as_deref().ok_or_else(|| {
+                    CellError::new("RhpcUnavailable", "this session has no rhpc crate")
+                })?;
+                let line = startup::dependency_line(runtime, &features);
+                io.stream(StreamName::Stdout, &format!("{line}\n"));
+                self.run_cell(&line, io).map(|(value, _)| value)
             }
             None => self.run_cell(code, io).map(|(value, _)| value),
         }
