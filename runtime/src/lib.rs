@@ -6,7 +6,12 @@
 //! - [`display`]: rich output in the notebook (HTML, SVG, live-updating displays), and plain
 //!   text everywhere else;
 //! - [`interrupt`]: cooperative interrupts, so long operations stop when the user presses
-//!   the notebook's stop button and keep every variable.
+//!   the notebook's stop button and keep every variable;
+//! - [`gpu`]: devices (CUDA or the host), device arrays with explicit transfers, pinned
+//!   buffers, streams, events and transfer timelines (the course's CuPy chapter);
+//! - [`jit`]: CuPy-style elementwise, reduction and raw kernels compiled at first call for
+//!   the device (NVRTC on CUDA, native code on the host) and cached on disk (the Numba and
+//!   CuPy kernel chapters).
 //!
 //! ```
 //! use rhpc::prelude::*;
@@ -27,6 +32,7 @@
 #![deny(missing_docs)]
 
 pub mod display;
+pub mod gpu;
 pub mod interrupt;
 
 pub use interrupt::Interrupted;
@@ -37,5 +43,6 @@ pub mod prelude {
         DisplayHandle, EvcxrDisplay, Html, Latex, Markdown, MimeBundle, Png, Render, Svg,
         clear_output, display,
     };
+    pub use crate::gpu::{Device, DeviceArray, GpuError, GpuTimeline, PinnedBuffer, Stream};
     pub use crate::interrupt::{InterruptCheck, Interrupted};
 }

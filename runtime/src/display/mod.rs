@@ -11,8 +11,8 @@
 //! - [`clear_output`] clears the cell's output.
 //!
 //! Pictures are drawn with [`svg::SvgDoc`], whose colours follow JupyterLab's light or dark
-//! theme; [`Timeline`] draws Gantt charts; [`scale`] and [`units`] place ticks and format
-//! durations, bytes and rates.
+//! theme; [`Timeline`] draws Gantt charts; [`Table`] lays out reports; [`scale`] and
+//! [`units`] place ticks and format durations, bytes and rates.
 //!
 //! Under rhpc-kernel these travel to the notebook over the kernel's display channel, a line
 //! protocol on standard output documented in the kernel's `bridge` module: a line starting
@@ -32,6 +32,7 @@ mod html;
 mod render;
 pub mod scale;
 pub mod svg;
+mod table;
 mod timeline;
 pub mod units;
 
@@ -39,4 +40,5 @@ pub use bundle::MimeBundle;
 pub use channel::{DisplayHandle, RECORD_PREFIX, clear_output, display, in_kernel};
 pub use html::escape_html;
 pub use render::{EvcxrDisplay, Html, Json, Latex, Markdown, Png, Render, Svg};
+pub use table::Table;
 pub use timeline::{Span, Timeline};
