@@ -439,7 +439,7 @@ mod tests {
         let host = list.iter().last().unwrap();
         assert_eq!(host.kind, DeviceKind::Host);
         assert!(host.units >= 1);
-        let text = list.render().plain_text();
+        let text = list.render().plain_text().to_owned();
         assert!(text.contains("host"), "{text}");
     }
 

@@ -321,7 +321,7 @@ mod tests {
         assert!(ops.iter().all(|op| op.bytes == 4000 && op.end >= op.start));
         let summary = timeline.summary().unwrap();
         assert_eq!(summary.rows().len(), 2);
-        let text = timeline.render().plain_text();
+        let text = timeline.render().plain_text().to_owned();
         assert!(text.contains("2 spans"), "{text}");
     }
 }
