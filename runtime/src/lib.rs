@@ -34,6 +34,7 @@
 pub mod display;
 pub mod gpu;
 pub mod interrupt;
+pub mod jit;
 
 pub use interrupt::Interrupted;
 
@@ -45,4 +46,5 @@ pub mod prelude {
     };
     pub use crate::gpu::{Device, DeviceArray, GpuError, GpuTimeline, PinnedBuffer, Stream};
     pub use crate::interrupt::{InterruptCheck, Interrupted};
+    pub use crate::jit::{ElementwiseKernel, JitError, RawKernel, ReductionKernel, cache_info};
 }

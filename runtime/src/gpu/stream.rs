@@ -326,13 +326,13 @@ impl Stream {
     }
 
     /// Runs `op`, recording it into the stream's timeline (if any) as `bytes` moved.
-    pub(crate) fn timed<R>(
+    pub(crate) fn timed<R, E: From<GpuError>>(
         &self,
         kind: OpKind,
         name: &str,
         bytes: usize,
-        op: impl FnOnce() -> Result<R, GpuError>,
-    ) -> Result<R, GpuError> {
+        op: impl FnOnce() -> Result<R, E>,
+    ) -> Result<R, E> {
         let Some(timeline) = &self.timeline else {
             return op();
         };
