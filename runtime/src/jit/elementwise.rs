@@ -32,6 +32,7 @@ use super::kernel::{Code, KernelCore};
 /// assert_eq!(z.to_host()?, vec![4.0, 0.0, 4.0]);
 /// # Ok::<(), rhpc::jit::JitError>(())
 /// ```
+#[derive(Debug)]
 pub struct ElementwiseKernel {
     core: KernelCore,
 }

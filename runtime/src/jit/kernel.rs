@@ -20,6 +20,7 @@ use super::host::{HostModule, compiler};
 use super::signature::{Param, TypeSpec, is_identifier, parse_params};
 
 /// The user's code of a kernel.
+#[derive(Debug)]
 pub(crate) enum Code {
     Elementwise {
         operation: String,
@@ -50,6 +51,17 @@ pub(crate) struct KernelCore {
     pub(crate) preamble: String,
     pub(crate) options: Vec<String>,
     variants: Mutex<HashMap<String, Variant>>,
+}
+
+impl std::fmt::Debug for KernelCore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Kernel")
+            .field("name", &self.name)
+            .field("inputs", &self.inputs)
+            .field("outputs", &self.outputs)
+            .field("code", &self.code)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Parses a parameter list, naming the kernel in errors.

@@ -97,6 +97,15 @@ pub struct RawKernel {
     modules: Mutex<HashMap<String, (u64, Arc<Module>)>>,
 }
 
+impl std::fmt::Debug for RawKernel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RawKernel")
+            .field("name", &self.name)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
 impl RawKernel {
     /// A kernel named `name` (its `extern "C" __global__` function) in CUDA `source`.
     ///

@@ -29,6 +29,7 @@ use super::signature::parse_type;
 /// assert_eq!(l2norm.reduce::<f64>(rhpc::args![&x])?, 5.0);
 /// # Ok::<(), rhpc::jit::JitError>(())
 /// ```
+#[derive(Debug)]
 pub struct ReductionKernel {
     core: KernelCore,
 }
