@@ -11,7 +11,9 @@ fn host() -> Device {
 
 /// Deterministic test data with a mix of magnitudes and signs.
 fn data(n: usize, seed: u64) -> Vec<f64> {
-    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut state = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     (0..n)
         .map(|_| {
             state = state
@@ -35,7 +37,11 @@ fn elementwise_f32_equals_plain_rust_bit_for_bit() {
     )
     .unwrap();
     let (dx, dy) = (host().to_device(&x).unwrap(), host().to_device(&y).unwrap());
-    let z = kernel.call::<f32>(args![&dx, &dy]).unwrap().to_host().unwrap();
+    let z = kernel
+        .call::<f32>(args![&dx, &dy])
+        .unwrap()
+        .to_host()
+        .unwrap();
     let expected: Vec<f32> = x
         .iter()
         .zip(&y)
@@ -46,8 +52,8 @@ fn elementwise_f32_equals_plain_rust_bit_for_bit() {
 
 #[test]
 fn generic_kernels_compile_one_variant_per_type() {
-    let axpy = ElementwiseKernel::new("T a, T x, T y", "T z", "z = a * x + y", "axpy_generic")
-        .unwrap();
+    let axpy =
+        ElementwiseKernel::new("T a, T x, T y", "T z", "z = a * x + y", "axpy_generic").unwrap();
     let xf: Vec<f64> = data(1000, 3);
     let yf: Vec<f64> = data(1000, 4);
     let z = axpy
@@ -81,7 +87,10 @@ fn generic_kernels_compile_one_variant_per_type() {
             &host().to_device(&xu).unwrap()
         ])
         .unwrap();
-    assert_eq!(z.to_host().unwrap(), xu.iter().map(|v| 3 * v).collect::<Vec<_>>());
+    assert_eq!(
+        z.to_host().unwrap(),
+        xu.iter().map(|v| 3 * v).collect::<Vec<_>>()
+    );
 }
 
 #[test]
@@ -94,13 +103,20 @@ fn index_count_two_d_and_several_outputs() {
     )
     .unwrap();
     let device = host();
-    let x = device.to_device(&[1, 2, 3, 4, 5, 6]).unwrap().reshape((2, 3)).unwrap();
+    let x = device
+        .to_device(&[1, 2, 3, 4, 5, 6])
+        .unwrap()
+        .reshape((2, 3))
+        .unwrap();
     let mut position = device.zeros::<i64>((2, 3)).unwrap();
     let mut doubled = device.zeros::<i32>((2, 3)).unwrap();
     kernel
         .call_into(args![&x, &mut position, &mut doubled])
         .unwrap();
-    assert_eq!(position.to_host().unwrap(), vec![6, 1006, 2006, 3006, 4006, 5006]);
+    assert_eq!(
+        position.to_host().unwrap(),
+        vec![6, 1006, 2006, 3006, 4006, 5006]
+    );
     assert_eq!(doubled.to_host().unwrap(), vec![2, 4, 6, 8, 10, 12]);
     assert_eq!(doubled.shape(), Shape::matrix(2, 3));
 }
@@ -126,12 +142,15 @@ fn raw_arrays_are_indexed_by_the_operation() {
 fn reductions_equal_plain_rust() {
     let values: Vec<f64> = data(777_777, 5);
     let x = host().to_device(&values).unwrap();
-    let l2 = ReductionKernel::new("T x", "T y", "x * x", "a + b", "y = sqrt(a)", "0", "l2norm")
-        .unwrap();
+    let l2 =
+        ReductionKernel::new("T x", "T y", "x * x", "a + b", "y = sqrt(a)", "0", "l2norm").unwrap();
     let norm = l2.reduce::<f64>(args![&x]).unwrap();
     let expected = values.iter().map(|v| v * v).sum::<f64>().sqrt();
     // Floating-point sums depend on the order; chunks and lanes reorder them.
-    assert!((norm - expected).abs() <= expected * 1e-12, "{norm} vs {expected}");
+    assert!(
+        (norm - expected).abs() <= expected * 1e-12,
+        "{norm} vs {expected}"
+    );
 
     let ints: Vec<i64> = (0..500_001).map(|v| (v * 37) % 1001 - 500).collect();
     let xi = host().to_device(&ints).unwrap();
@@ -145,9 +164,15 @@ fn reductions_equal_plain_rust() {
         "maximum",
     )
     .unwrap();
-    assert_eq!(max.reduce::<i64>(args![&xi]).unwrap(), *ints.iter().max().unwrap());
+    assert_eq!(
+        max.reduce::<i64>(args![&xi]).unwrap(),
+        *ints.iter().max().unwrap()
+    );
     let sum = ReductionKernel::new("T x", "T s", "x", "a + b", "s = a", "0", "int_sum").unwrap();
-    assert_eq!(sum.reduce::<i64>(args![&xi]).unwrap(), ints.iter().sum::<i64>());
+    assert_eq!(
+        sum.reduce::<i64>(args![&xi]).unwrap(),
+        ints.iter().sum::<i64>()
+    );
 
     // Empty input: the identity, post-mapped.
     let empty = host().to_device::<i64>(&[]).unwrap();
@@ -171,10 +196,18 @@ fn reductions_with_scalars_and_a_wider_accumulator() {
     let expected = values.iter().filter(|&&v| v > 0.5).count() as i64;
     assert_eq!(count.reduce::<i64>(args![&x, 0.5f32]).unwrap(), expected);
 
-    let mean = ReductionKernel::new("float32 x", "float32 m", "x", "a + b", "m = a / n", "0", "mean")
-        .unwrap()
-        .with_reduce_type("float64")
-        .unwrap();
+    let mean = ReductionKernel::new(
+        "float32 x",
+        "float32 m",
+        "x",
+        "a + b",
+        "m = a / n",
+        "0",
+        "mean",
+    )
+    .unwrap()
+    .with_reduce_type("float64")
+    .unwrap();
     let expected = (values.iter().map(|&v| f64::from(v)).sum::<f64>() / 100_000.0) as f32;
     assert_eq!(mean.reduce::<f32>(args![&x]).unwrap(), expected);
 }
@@ -211,12 +244,21 @@ fn type_errors_in_code_and_in_arguments_are_clear() {
         panic!("expected a compile error");
     };
     assert_eq!(failure.line, Some(1));
-    assert!(failure.message.contains("type") || failure.message.contains("pointer"), "{}", failure.message);
+    assert!(
+        failure.message.contains("type") || failure.message.contains("pointer"),
+        "{}",
+        failure.message
+    );
 
     // Arguments of the wrong type never reach the compiler.
     let ints = host().to_device(&[1i32]).unwrap();
     let error = kernel.call::<f32>(args![&ints]).unwrap_err();
-    assert!(error.to_string().contains("array of int32, but the parameter is float32"), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("array of int32, but the parameter is float32"),
+        "{error}"
+    );
     let error = kernel.call::<f64>(args![&x]).unwrap_err();
     assert!(error.to_string().contains("asks for f64"), "{error}");
     let error = ElementwiseKernel::new("float32 x", "float32 n", "n = x", "k").unwrap_err();
@@ -230,7 +272,11 @@ fn shape_and_device_mismatches_are_errors() {
     let b = host().to_device(&[1.0f32, 2.0]).unwrap();
     let error = add.call::<f32>(args![&a, &b]).unwrap_err();
     assert!(matches!(error, JitError::ShapeMismatch { .. }), "{error}");
-    let square = host().to_device(&[1.0f32, 2.0, 3.0, 4.0]).unwrap().reshape((2, 2)).unwrap();
+    let square = host()
+        .to_device(&[1.0f32, 2.0, 3.0, 4.0])
+        .unwrap()
+        .reshape((2, 2))
+        .unwrap();
     let flat = host().to_device(&[1.0f32, 2.0, 3.0, 4.0]).unwrap();
     assert!(add.call::<f32>(args![&square, &flat]).is_err());
     let mut wrong_output = host().zeros::<f32>(2).unwrap();

@@ -122,9 +122,14 @@ impl Device {
     /// ```
     pub fn best() -> Device {
         Device::cuda(0).unwrap_or_else(|error| {
+            let reason = match error {
+                GpuError::NoDriver { .. } => "no CUDA driver found".to_owned(),
+                GpuError::NoDevice { .. } => "the CUDA driver reports no device".to_owned(),
+                other => other.to_string(),
+            };
             let host = Device::host();
             println!(
-                "rhpc::gpu: no CUDA device ({error}); using the host backend: {} ({} threads)",
+                "rhpc::gpu: {reason}; using the host backend: {} ({} threads)",
                 host.name(),
                 host.units()
             );

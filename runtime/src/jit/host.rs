@@ -109,6 +109,8 @@ impl Compiler {
         })?;
         let run = |native: bool| {
             let mut command = Command::new(&self.command);
+            // Plain ASCII messages ('x', not ‘x’) in every locale.
+            command.env("LC_ALL", "C");
             command.args(["-O3", "-std=gnu11", "-ffp-contract=off", "-fno-math-errno"]);
             if native {
                 command.arg("-march=native");
