@@ -191,6 +191,14 @@ struct Shared<P: Copy>(P);
 unsafe impl<P: Copy> Send for Shared<P> {}
 unsafe impl<P: Copy> Sync for Shared<P> {}
 
+impl<P: Copy> Shared<P> {
+    /// The pointer. A method, so closures capture the whole `Shared` (which is `Send`)
+    /// rather than its field (which is not).
+    fn get(self) -> P {
+        self.0
+    }
+}
+
 /// The chunks `[begin, end)` that `0..n` is split into.
 fn chunks(n: usize) -> Vec<(usize, usize)> {
     (0..n.div_ceil(CHUNK))
@@ -233,11 +241,9 @@ impl HostModule {
             .ok_or_else(|| missing("rhpc_elementwise"))?;
         let pointers = Shared(args.as_ptr());
         for_each_chunk(n, |_, (begin, end)| {
-            // The whole wrapper, not its field, is what the closure must capture.
-            let pointers = pointers;
             // SAFETY: `args` matches the generated signature (one pointer per parameter, in
             // order) and every array holds `n` elements; chunks write disjoint ranges.
-            unsafe { function(pointers.0, begin as i64, end as i64, n as i64) }
+            unsafe { function(pointers.get(), begin as i64, end as i64, n as i64) }
         })?;
         Ok(())
     }
@@ -258,15 +264,14 @@ impl HostModule {
         let base = Shared(partials.as_mut_ptr().cast::<u8>());
         let pointers = Shared(args.as_ptr());
         for_each_chunk(n, |index, (begin, end)| {
-            let (pointers, base) = (pointers, base);
             // SAFETY: as for elementwise; each chunk writes its own accumulator slot.
             unsafe {
-                let out = base.0.add(index * accumulator_size);
-                partial(pointers.0, begin as i64, end as i64, n as i64, out.cast());
+                let out = base.get().add(index * accumulator_size);
+                partial(pointers.get(), begin as i64, end as i64, n as i64, out.cast());
             }
         })?;
         // SAFETY: `partials` holds `count` accumulators written above.
-        unsafe { finish(pointers.0, partials.as_ptr().cast(), count as i64, n as i64) };
+        unsafe { finish(pointers.get(), partials.as_ptr().cast(), count as i64, n as i64) };
         Ok(())
     }
 }
