@@ -46,9 +46,15 @@ fn device_properties() {
     assert_eq!(gpu.kind(), DeviceKind::Cuda);
     assert_eq!(gpu.id(), "cuda:0");
     assert!(gpu.memory() > 0);
-    assert!(gpu.compute_capability().is_some_and(|(major, _)| major >= 3));
+    assert!(
+        gpu.compute_capability()
+            .is_some_and(|(major, _)| major >= 3)
+    );
     assert!(gpu.units() > 0);
-    assert_eq!(rhpc::gpu::devices().iter().next().map(|d| d.kind), Some(DeviceKind::Cuda));
+    assert_eq!(
+        rhpc::gpu::devices().iter().next().map(|d| d.kind),
+        Some(DeviceKind::Cuda)
+    );
     assert_eq!(Device::best().id(), "cuda:0");
 }
 
@@ -65,7 +71,11 @@ fn transfers_round_trip() {
     assert_eq!(on_host.to_host().unwrap(), values);
     let back = on_host.to(&gpu).unwrap();
     assert_eq!(back.to_host().unwrap(), values);
-    let matrix = gpu.to_device(&[1u32, 2, 3, 4, 5, 6]).unwrap().reshape((3, 2)).unwrap();
+    let matrix = gpu
+        .to_device(&[1u32, 2, 3, 4, 5, 6])
+        .unwrap()
+        .reshape((3, 2))
+        .unwrap();
     assert_eq!(matrix.shape().dims(), &[3, 2]);
 }
 
@@ -93,7 +103,10 @@ fn pinned_asynchronous_copies_on_a_stream_with_a_timeline() {
     assert_eq!(ops.len(), 2);
     assert_eq!(ops[0].kind, OpKind::HostToDevice);
     assert_eq!(ops[1].kind, OpKind::DeviceToHost);
-    assert!(ops.iter().all(|op| op.bytes == n * 4 && op.bandwidth() > 0.0));
+    assert!(
+        ops.iter()
+            .all(|op| op.bytes == n * 4 && op.bandwidth() > 0.0)
+    );
 }
 
 #[test]
@@ -120,7 +133,9 @@ fn kernels_give_the_same_results_as_on_the_host() {
     let Some(gpu) = gpu() else { return };
     let host = Device::host();
     let n = 1_000_003;
-    let x: Vec<f32> = (0..n).map(|v| ((v * 7919) % 1000) as f32 * 0.37 - 100.0).collect();
+    let x: Vec<f32> = (0..n)
+        .map(|v| ((v * 7919) % 1000) as f32 * 0.37 - 100.0)
+        .collect();
     let y: Vec<f32> = (0..n).map(|v| ((v * 104729) % 997) as f32 * 0.11).collect();
     let kernel = ElementwiseKernel::new(
         "T x, T y, T s",
@@ -139,10 +154,18 @@ fn kernels_give_the_same_results_as_on_the_host() {
     };
     assert_eq!(on(&gpu), on(&host));
 
-    let norm = ReductionKernel::new("T x", "T y", "x * x", "a + b", "y = sqrt(a)", "0", "norm_both")
-        .unwrap()
-        .with_reduce_type("float64")
-        .unwrap();
+    let norm = ReductionKernel::new(
+        "T x",
+        "T y",
+        "x * x",
+        "a + b",
+        "y = sqrt(a)",
+        "0",
+        "norm_both",
+    )
+    .unwrap()
+    .with_reduce_type("float64")
+    .unwrap();
     let reduce = |device: &Device| {
         let dx = device.to_device(&x).unwrap();
         norm.reduce::<f32>(args![&dx]).unwrap()
@@ -151,9 +174,13 @@ fn kernels_give_the_same_results_as_on_the_host() {
     assert!((a - b).abs() <= b * 1e-6, "{a} vs {b}");
 
     let ints: Vec<i64> = (0..n as i64).map(|v| (v * 37) % 1001 - 500).collect();
-    let sum = ReductionKernel::new("T x", "T s", "x", "a + b", "s = a", "0", "int_sum_both").unwrap();
+    let sum =
+        ReductionKernel::new("T x", "T s", "x", "a + b", "s = a", "0", "int_sum_both").unwrap();
     let dx = gpu.to_device(&ints).unwrap();
-    assert_eq!(sum.reduce::<i64>(args![&dx]).unwrap(), ints.iter().sum::<i64>());
+    assert_eq!(
+        sum.reduce::<i64>(args![&dx]).unwrap(),
+        ints.iter().sum::<i64>()
+    );
 }
 
 #[test]
@@ -197,9 +224,15 @@ fn cuda_kernels_are_cached_on_disk() {
     let Some(gpu) = gpu() else { return };
     let kernel = ElementwiseKernel::new("T x", "T y", "y = x * 3", "cuda_cached").unwrap();
     let x = gpu.to_device(&[1i32, 2]).unwrap();
-    assert_eq!(kernel.call::<i32>(args![&x]).unwrap().to_host().unwrap(), vec![3, 6]);
+    assert_eq!(
+        kernel.call::<i32>(args![&x]).unwrap().to_host().unwrap(),
+        vec![3, 6]
+    );
     rhpc::jit::clear_memory_cache();
-    assert_eq!(kernel.call::<i32>(args![&x]).unwrap().to_host().unwrap(), vec![3, 6]);
+    assert_eq!(
+        kernel.call::<i32>(args![&x]).unwrap().to_host().unwrap(),
+        vec![3, 6]
+    );
     let entry = cache_info().entry("cuda_cached").cloned().unwrap();
     assert_eq!(entry.device, "cuda:0");
     assert!(entry.disk_hits >= 1, "{entry:?}");

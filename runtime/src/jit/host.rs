@@ -267,11 +267,24 @@ impl HostModule {
             // SAFETY: as for elementwise; each chunk writes its own accumulator slot.
             unsafe {
                 let out = base.get().add(index * accumulator_size);
-                partial(pointers.get(), begin as i64, end as i64, n as i64, out.cast());
+                partial(
+                    pointers.get(),
+                    begin as i64,
+                    end as i64,
+                    n as i64,
+                    out.cast(),
+                );
             }
         })?;
         // SAFETY: `partials` holds `count` accumulators written above.
-        unsafe { finish(pointers.get(), partials.as_ptr().cast(), count as i64, n as i64) };
+        unsafe {
+            finish(
+                pointers.get(),
+                partials.as_ptr().cast(),
+                count as i64,
+                n as i64,
+            )
+        };
         Ok(())
     }
 }
