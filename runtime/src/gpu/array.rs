@@ -45,15 +45,54 @@ pub(crate) enum Storage<T> {
     Cuda(CudaSlice<T>),
 }
 
-/// A zero-filled host vector, or `OutOfMemory` when it does not fit.
-pub(crate) fn host_zeros<T: Element>(len: usize) -> Result<Vec<T>, GpuError> {
+/// An empty host vector with room for `len` elements, backed by huge pages when large, or
+/// `OutOfMemory` when it does not fit.
+fn host_vec<T: Element>(len: usize) -> Result<Vec<T>, GpuError> {
     let mut data = Vec::new();
     data.try_reserve_exact(len)
         .map_err(|_| GpuError::OutOfMemory {
             device: "host".into(),
             bytes: len.saturating_mul(size_of::<T>()),
         })?;
+    advise_huge_pages(&data);
+    Ok(data)
+}
+
+/// Asks Linux to back a large allocation with 2 MiB pages (before it is first touched), as
+/// numpy does for its arrays: streaming through 4 KiB pages costs a TLB miss every 4 KiB,
+/// and measured here an elementwise kernel on 64 MiB arrays ran at 20 GB/s on 4 KiB pages
+/// and 28 GB/s on huge pages (one thread). Only advice: without transparent huge pages
+/// nothing changes.
+fn advise_huge_pages<T>(data: &Vec<T>) {
+    const AT_LEAST: usize = 4 << 20;
+    const PAGE: usize = 4096;
+    let bytes = data.capacity() * size_of::<T>();
+    if bytes < AT_LEAST {
+        return;
+    }
+    let start = (data.as_ptr() as usize).next_multiple_of(PAGE);
+    let end = (data.as_ptr() as usize + bytes) & !(PAGE - 1);
+    #[cfg(target_os = "linux")]
+    if end > start {
+        // SAFETY: advises the kernel about whole pages inside this vector's own allocation;
+        // madvise(MADV_HUGEPAGE) never changes the memory's contents.
+        unsafe {
+            libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE);
+        }
+    }
+}
+
+/// A zero-filled host vector, or `OutOfMemory` when it does not fit.
+pub(crate) fn host_zeros<T: Element>(len: usize) -> Result<Vec<T>, GpuError> {
+    let mut data = host_vec(len)?;
     data.resize(len, T::default());
+    Ok(data)
+}
+
+/// A copy of `values` in a new host vector.
+fn host_copy<T: Element>(values: &[T]) -> Result<Vec<T>, GpuError> {
+    let mut data = host_vec(values.len())?;
+    data.extend_from_slice(values);
     Ok(data)
 }
 
@@ -66,6 +105,14 @@ impl Device {
     /// # Ok::<(), rhpc::gpu::GpuError>(())
     /// ```
     pub fn to_device<T: Element>(&self, host: &[T]) -> Result<DeviceArray<T>, GpuError> {
+        if self.cuda_device().is_none() {
+            // One pass over the data instead of zero-filling first.
+            return Ok(DeviceArray {
+                device: self.clone(),
+                shape: Shape::vector(host.len()),
+                storage: Storage::Host(host_copy(host)?),
+            });
+        }
         let mut array = self.zeros(host.len())?;
         array.copy_from_host(host)?;
         Ok(array)
