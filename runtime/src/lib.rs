@@ -46,5 +46,6 @@ pub mod prelude {
     };
     pub use crate::gpu::{Device, DeviceArray, GpuError, GpuTimeline, PinnedBuffer, Stream};
     pub use crate::interrupt::{InterruptCheck, Interrupted};
+    pub use crate::args;
     pub use crate::jit::{ElementwiseKernel, JitError, RawKernel, ReductionKernel, cache_info};
 }
