@@ -27,7 +27,9 @@ pub(crate) fn call<T>(
 ) -> Result<T, GpuError> {
     if !driver_present() {
         return Err(GpuError::NoDriver {
-            detail: "libcuda.so could not be loaded (is an NVIDIA driver installed?)".into(),
+            detail: "libcuda.so could not be loaded (is an NVIDIA driver installed?); \
+                     Device::host() runs the same code on the CPU"
+                .into(),
         });
     }
     match catch_unwind(AssertUnwindSafe(f)) {

@@ -21,9 +21,7 @@ use super::shape::Shape;
 #[non_exhaustive]
 pub enum GpuError {
     /// No CUDA driver library (`libcuda.so`) could be loaded on this machine.
-    #[error(
-        "no CUDA driver: {detail}; use Device::host() or Device::best() to run on the host backend"
-    )]
+    #[error("no CUDA driver: {detail}")]
     NoDriver {
         /// What was looked for and not found.
         detail: String,
