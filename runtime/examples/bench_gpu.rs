@@ -16,7 +16,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 use rhpc::args;
 use rhpc::gpu::Device;
-use rhpc::jit::{ElementwiseKernel, ReductionKernel, cache_info};
+use rhpc::jit::{ElementwiseKernel, Kernel, ReductionKernel, cache_info};
 use serde_json::{Value, json};
 
 type Result<T> = std::result::Result<T, Box<dyn Error>>;

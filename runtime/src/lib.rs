@@ -40,12 +40,14 @@ pub use interrupt::Interrupted;
 
 /// Everything a notebook usually needs: `use rhpc::prelude::*;`.
 pub mod prelude {
+    pub use crate::args;
     pub use crate::display::{
         DisplayHandle, EvcxrDisplay, Html, Latex, Markdown, MimeBundle, Png, Render, Svg,
         clear_output, display,
     };
     pub use crate::gpu::{Device, DeviceArray, GpuError, GpuTimeline, PinnedBuffer, Stream};
     pub use crate::interrupt::{InterruptCheck, Interrupted};
-    pub use crate::args;
-    pub use crate::jit::{ElementwiseKernel, JitError, RawKernel, ReductionKernel, cache_info};
+    pub use crate::jit::{
+        ElementwiseKernel, JitError, Kernel, RawKernel, ReductionKernel, cache_info,
+    };
 }

@@ -4,7 +4,7 @@
 
 use rhpc::args;
 use rhpc::gpu::{Device, DeviceKind, GpuError, GpuTimeline, OpKind};
-use rhpc::jit::{ElementwiseKernel, JitError, RawKernel, ReductionKernel, cache_info};
+use rhpc::jit::{ElementwiseKernel, JitError, Kernel, RawKernel, ReductionKernel, cache_info};
 
 fn required() -> bool {
     std::env::var("RHPC_REQUIRE_GPU").is_ok_and(|v| v == "1")

@@ -10,7 +10,7 @@ use std::process::Command;
 
 use rhpc::args;
 use rhpc::gpu::Device;
-use rhpc::jit::{ElementwiseKernel, cache_info, clear_memory_cache};
+use rhpc::jit::{ElementwiseKernel, Kernel, cache_info, clear_memory_cache};
 
 const CHILD: &str = "RHPC_TEST_CHILD";
 

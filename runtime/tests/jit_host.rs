@@ -3,7 +3,7 @@
 
 use rhpc::args;
 use rhpc::gpu::{Device, GpuError, Shape};
-use rhpc::jit::{ElementwiseKernel, JitError, RawKernel, ReductionKernel};
+use rhpc::jit::{ElementwiseKernel, JitError, Kernel, RawKernel, ReductionKernel};
 
 fn host() -> Device {
     Device::host()

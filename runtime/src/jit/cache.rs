@@ -239,7 +239,7 @@ pub(crate) fn generation() -> u64 {
 ///
 /// ```
 /// use rhpc::gpu::Device;
-/// use rhpc::jit::{ElementwiseKernel, cache_info};
+/// use rhpc::jit::{ElementwiseKernel, Kernel, cache_info};
 ///
 /// let double = ElementwiseKernel::new("T x", "T y", "y = 2 * x", "double_it")?;
 /// let x = Device::host().to_device(&[1.0f64, 2.0])?;

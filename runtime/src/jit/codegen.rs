@@ -371,6 +371,20 @@ fn block_reduce(w: &mut Writer) {
     w.line("    }");
 }
 
+/// Opens a CUDA reduction kernel: its signature, the block's shared memory and the
+/// thread's accumulator `rhpc_a`.
+fn reduction_kernel_start(w: &mut Writer, name: &str, params: &[String]) {
+    w.line(&format!(
+        "extern \"C\" __global__ void {name}({})",
+        params.join(", ")
+    ));
+    w.line("{");
+    w.line(&format!(
+        "    __shared__ rhpc_acc rhpc_shared[{REDUCE_BLOCK}];"
+    ));
+    w.line("    rhpc_acc rhpc_a = rhpc_identity();");
+}
+
 /// CUDA: `rhpc_partial` reduces a grid-stride share per block into `rhpc_partials[block]`;
 /// `rhpc_finish`, one block, combines them and runs the post-map.
 fn cuda_reduction(w: &mut Writer, binding: &Binding, map: &str, post_map: &str) {
@@ -378,15 +392,7 @@ fn cuda_reduction(w: &mut Writer, binding: &Binding, map: &str, post_map: &str) 
     let mut partial = inputs.clone();
     partial.push("long long n".into());
     partial.push("rhpc_acc *rhpc_partials".into());
-    w.line(&format!(
-        "extern \"C\" __global__ void {PARTIAL}({})",
-        partial.join(", ")
-    ));
-    w.line("{");
-    w.line(&format!(
-        "    __shared__ rhpc_acc rhpc_shared[{REDUCE_BLOCK}];"
-    ));
-    w.line("    rhpc_acc rhpc_a = rhpc_identity();");
+    reduction_kernel_start(w, PARTIAL, &partial);
     w.line(
         "    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += \
          (long long)blockDim.x * gridDim.x) {",
@@ -403,15 +409,7 @@ fn cuda_reduction(w: &mut Writer, binding: &Binding, map: &str, post_map: &str) 
     finish.push("const rhpc_acc *rhpc_partials".into());
     finish.push("long long rhpc_count".into());
     finish.extend(cuda_params(binding.outputs.iter().map(|p| (p, true))));
-    w.line(&format!(
-        "extern \"C\" __global__ void {FINISH}({})",
-        finish.join(", ")
-    ));
-    w.line("{");
-    w.line(&format!(
-        "    __shared__ rhpc_acc rhpc_shared[{REDUCE_BLOCK}];"
-    ));
-    w.line("    rhpc_acc rhpc_a = rhpc_identity();");
+    reduction_kernel_start(w, FINISH, &finish);
     w.line(
         "    for (long long rhpc_k = threadIdx.x; rhpc_k < rhpc_count; rhpc_k += blockDim.x) \
          rhpc_a = rhpc_reduce(rhpc_a, rhpc_partials[rhpc_k]);",

@@ -104,7 +104,7 @@ impl JitError {
 /// A compiler's verdict on a kernel's code, located in the user's code.
 ///
 /// ```
-/// use rhpc::jit::{ElementwiseKernel, JitError};
+/// use rhpc::jit::{ElementwiseKernel, JitError, Kernel};
 /// use rhpc::gpu::Device;
 ///
 /// let kernel = ElementwiseKernel::new("float32 x", "float32 y", "y = x + w", "broken")?;

@@ -35,6 +35,18 @@ pub(crate) enum Code {
     },
 }
 
+/// One call, bound and checked, ready to run on a backend.
+struct Prepared<'c, 'a> {
+    /// Inputs then outputs.
+    args: &'c mut [Arg<'a>],
+    /// Their parameters with resolved types.
+    bound: &'c [Bound],
+    /// Elements the kernel runs over.
+    n: usize,
+    /// A reduction's accumulator type.
+    accumulator: DType,
+}
+
 /// A compiled variant kept by a kernel object.
 struct Variant {
     generation: u64,
@@ -43,7 +55,7 @@ struct Variant {
 }
 
 /// Parameters, code and compiled variants of an elementwise or reduction kernel.
-pub(crate) struct KernelCore {
+pub struct KernelCore {
     pub(crate) name: String,
     inputs: Vec<Param>,
     outputs: Vec<Param>,
@@ -61,6 +73,15 @@ impl std::fmt::Debug for KernelCore {
             .field("outputs", &self.outputs)
             .field("code", &self.code)
             .finish_non_exhaustive()
+    }
+}
+
+/// What code for `device` is generated as.
+fn target_of(device: &Device) -> Target {
+    if device.is_cuda() {
+        Target::Cuda
+    } else {
+        Target::Host
     }
 }
 
@@ -135,6 +156,25 @@ impl KernelCore {
         matches!(self.code, Code::Reduction { .. })
     }
 
+    /// Binds a call's arguments (inputs only, or inputs then outputs).
+    fn bind_args(&self, args: &[Arg<'_>], with_outputs: bool) -> Result<Binding, JitError> {
+        bind(
+            &self.name,
+            &self.inputs,
+            &self.outputs,
+            args,
+            with_outputs,
+            !self.is_reduction(),
+        )
+    }
+
+    /// The shape the non-raw arrays share: the number of elements `i` runs over.
+    fn extent(&self, binding: &Binding) -> Result<Shape, JitError> {
+        binding
+            .shape
+            .ok_or_else(|| self.fail("needs a non-raw array argument to know its size"))
+    }
+
     fn fail(&self, message: impl Into<String>) -> JitError {
         JitError::Arguments {
             kernel: self.name.clone(),
@@ -182,19 +222,8 @@ impl KernelCore {
     /// outputs).
     pub(crate) fn source_for(&self, device: &Device, args: &[Arg<'_>]) -> Result<String, JitError> {
         let with_outputs = args.len() == self.inputs.len() + self.outputs.len();
-        let binding = bind(
-            &self.name,
-            &self.inputs,
-            &self.outputs,
-            args,
-            with_outputs,
-            !self.is_reduction(),
-        )?;
-        let target = if device.is_cuda() {
-            Target::Cuda
-        } else {
-            Target::Host
-        };
+        let binding = self.bind_args(args, with_outputs)?;
+        let target = target_of(device);
         Ok(codegen::generate(target, &binding, &self.preamble, &self.body(&binding)?).source)
     }
 
@@ -213,11 +242,7 @@ impl KernelCore {
             }
         }
         let body = self.body(binding)?;
-        let target = if device.is_cuda() {
-            Target::Cuda
-        } else {
-            Target::Host
-        };
+        let target = target_of(device);
         let generated = codegen::generate(target, binding, &self.preamble, &body);
         let kind = if self.is_reduction() {
             "reduction"
@@ -230,14 +255,16 @@ impl KernelCore {
             &[ELEMENTWISE]
         };
         let (key_hash, module) = compile_cached(
-            &self.name,
-            kind,
+            &Compilation {
+                kernel: &self.name,
+                kind,
+                variant: &variant,
+                source: &generated.source,
+                options: &self.options,
+                sections: &generated.sections,
+                names,
+            },
             device,
-            &variant,
-            &generated.source,
-            &self.options,
-            &generated.sections,
-            names,
         )?;
         self.variants
             .lock()
@@ -260,14 +287,7 @@ impl KernelCore {
         inputs: impl IntoIterator<Item = Arg<'a>>,
     ) -> Result<DeviceArray<T>, JitError> {
         let mut args: Vec<Arg<'_>> = inputs.into_iter().collect();
-        let binding = bind(
-            &self.name,
-            &self.inputs,
-            &self.outputs,
-            &args,
-            false,
-            !self.is_reduction(),
-        )?;
+        let binding = self.bind_args(&args, false)?;
         let [output] = binding.outputs.as_slice() else {
             return Err(self.fail(format!(
                 "has {} outputs: pass them with call_into",
@@ -286,9 +306,7 @@ impl KernelCore {
         let shape = if self.is_reduction() {
             Shape::vector(1)
         } else {
-            binding
-                .shape
-                .ok_or_else(|| self.fail("needs a non-raw array argument to know its size"))?
+            self.extent(&binding)?
         };
         let mut out = device.zeros::<T>(shape)?;
         args.push(Arg::from(&mut out));
@@ -303,14 +321,7 @@ impl KernelCore {
         args: impl IntoIterator<Item = Arg<'a>>,
     ) -> Result<(), JitError> {
         let mut args: Vec<Arg<'_>> = args.into_iter().collect();
-        let binding = bind(
-            &self.name,
-            &self.inputs,
-            &self.outputs,
-            &args,
-            true,
-            !self.is_reduction(),
-        )?;
+        let binding = self.bind_args(&args, true)?;
         let device = stream.device();
         expect_device(device, &args)?;
         if self.is_reduction() {
@@ -323,10 +334,7 @@ impl KernelCore {
                 }
             }
         }
-        let n = binding
-            .shape
-            .ok_or_else(|| self.fail("needs a non-raw array argument to know its size"))?
-            .len();
+        let n = self.extent(&binding)?.len();
         let module = self.module(device, &binding)?;
         let bytes: usize = args.iter().filter_map(operand_bytes).sum();
         let bound: Vec<Bound> = binding
@@ -335,23 +343,25 @@ impl KernelCore {
             .chain(&binding.outputs)
             .cloned()
             .collect();
-        let accumulator = self.accumulator(&binding)?;
+        let call = Prepared {
+            args: &mut args,
+            bound: &bound,
+            n,
+            accumulator: self.accumulator(&binding)?,
+        };
         stream.timed(OpKind::Kernel, &self.name, bytes, || match &*module {
-            Module::Host(host) => self.run_host(host, &mut args, &bound, n, accumulator),
-            Module::Cuda(kernels) => {
-                self.run_cuda(kernels, stream, &mut args, &bound, n, accumulator)
-            }
+            Module::Host(host) => self.run_host(host, call),
+            Module::Cuda(kernels) => self.run_cuda(kernels, stream, call),
         })
     }
 
-    fn run_host(
-        &self,
-        module: &HostModule,
-        args: &mut [Arg<'_>],
-        bound: &[Bound],
-        n: usize,
-        accumulator: DType,
-    ) -> Result<(), JitError> {
+    fn run_host(&self, module: &HostModule, call: Prepared<'_, '_>) -> Result<(), JitError> {
+        let Prepared {
+            args,
+            bound,
+            n,
+            accumulator,
+        } = call;
         // Scalars are passed by address: first their values, in slots that do not move ...
         let slots: Vec<u64> = args
             .iter()
@@ -385,11 +395,14 @@ impl KernelCore {
         &self,
         kernels: &CudaKernels,
         stream: &Stream,
-        args: &mut [Arg<'_>],
-        bound: &[Bound],
-        n: usize,
-        accumulator: DType,
+        call: Prepared<'_, '_>,
     ) -> Result<(), JitError> {
+        let Prepared {
+            args,
+            bound,
+            n,
+            accumulator,
+        } = call;
         let (Some(cuda_stream), Some(device)) =
             (stream.cuda_stream(), stream.device().cuda_device())
         else {
@@ -494,87 +507,90 @@ fn operand_len(arg: &Arg<'_>) -> Option<usize> {
     }
 }
 
-/// Compiles `source` for `device` through the cache; returns the key's hash and the module.
-#[allow(clippy::too_many_arguments)]
+/// What to compile: a kernel's generated (or raw) source, and how to name and find it.
+pub(crate) struct Compilation<'a> {
+    pub(crate) kernel: &'a str,
+    /// `elementwise`, `reduction` or `raw`.
+    pub(crate) kind: &'a str,
+    /// The bound parameter types, for the statistics.
+    pub(crate) variant: &'a str,
+    pub(crate) source: &'a str,
+    pub(crate) options: &'a [String],
+    /// The user's code by section, to quote in compile errors.
+    pub(crate) sections: &'a [(&'static str, String)],
+    /// The functions to look up in a CUDA module.
+    pub(crate) names: &'a [&'a str],
+}
+
+impl Compilation<'_> {
+    fn load_error(&self, detail: String) -> JitError {
+        JitError::Load {
+            kernel: self.kernel.to_owned(),
+            detail,
+        }
+    }
+}
+
+/// Compiles for `device` through the cache; returns the key's hash and the module.
 pub(crate) fn compile_cached(
-    kernel: &str,
-    kind: &str,
+    what: &Compilation<'_>,
     device: &Device,
-    variant: &str,
-    source: &str,
-    options: &[String],
-    sections: &[(&'static str, String)],
-    names: &[&str],
 ) -> Result<(String, Arc<Module>), JitError> {
     let device_id = device.id();
     let arch = device.arch();
-    let joined = options.join(" ");
-    match device.cuda_device() {
+    let (target, compiler_identity, extension) = match device.cuda_device() {
+        None => ("host", compiler()?.identity.clone(), "so"),
+        Some(_) => ("cuda", cuda::nvrtc_version()?, "ptx"),
+    };
+    let request = Request {
+        kernel: what.kernel,
+        device: &device_id,
+        variant: what.variant,
+        key: Key::new(&[
+            ("kind", what.kind),
+            ("target", target),
+            ("source", what.source),
+            ("options", &what.options.join(" ")),
+            ("compiler", &compiler_identity),
+            ("arch", &arch),
+        ]),
+        extension,
+    };
+    let module = match device.cuda_device() {
         None => {
             let compiler = compiler()?;
-            let request = Request {
-                kernel,
-                device: &device_id,
-                variant,
-                key: Key::new(&[
-                    ("kind", kind),
-                    ("target", "host"),
-                    ("source", source),
-                    ("options", &joined),
-                    ("compiler", &compiler.identity),
-                    ("arch", &arch),
-                ]),
-                extension: "so",
-            };
-            let module = cache::fetch(
+            cache::fetch(
                 &request,
                 |path| {
                     HostModule::load(path)
                         .map(Module::Host)
-                        .map_err(|detail| JitError::Load {
-                            kernel: kernel.to_owned(),
-                            detail,
-                        })
-                },
-                |output| compiler.compile(kernel, source, options, sections, output),
-            )?;
-            Ok((request.key.hash, module))
-        }
-        Some(cuda_device) => {
-            let nvrtc = cuda::nvrtc_version()?;
-            let request = Request {
-                kernel,
-                device: &device_id,
-                variant,
-                key: Key::new(&[
-                    ("kind", kind),
-                    ("target", "cuda"),
-                    ("source", source),
-                    ("options", &joined),
-                    ("compiler", &nvrtc),
-                    ("arch", &arch),
-                ]),
-                extension: "ptx",
-            };
-            let module = cache::fetch(
-                &request,
-                |path| {
-                    CudaKernels::load(path, &cuda_device.context, names)
-                        .map(Module::Cuda)
-                        .map_err(|detail| JitError::Load {
-                            kernel: kernel.to_owned(),
-                            detail,
-                        })
+                        .map_err(|detail| what.load_error(detail))
                 },
                 |output| {
-                    let ptx = cuda::compile(kernel, source, options, &arch, sections)?;
-                    std::fs::write(output, ptx).map_err(|e| JitError::Load {
-                        kernel: kernel.to_owned(),
-                        detail: format!("cannot write {}: {e}", output.display()),
-                    })
+                    compiler.compile(
+                        what.kernel,
+                        what.source,
+                        what.options,
+                        what.sections,
+                        output,
+                    )
                 },
-            )?;
-            Ok((request.key.hash, module))
+            )?
         }
-    }
+        Some(cuda_device) => cache::fetch(
+            &request,
+            |path| {
+                CudaKernels::load(path, &cuda_device.context, what.names)
+                    .map(Module::Cuda)
+                    .map_err(|detail| what.load_error(detail))
+            },
+            |output| {
+                let ptx =
+                    cuda::compile(what.kernel, what.source, what.options, &arch, what.sections)?;
+                std::fs::write(output, ptx)
+                    .map_err(|e| what.load_error(format!("cannot write {}: {e}", output.display())))
+            },
+        )?,
+    };
+    Ok((request.key.hash, module))
 }

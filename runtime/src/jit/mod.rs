@@ -7,6 +7,9 @@
 //! - [`ReductionKernel`]: map, reduce, post-map and identity, reducing arrays to one value;
 //! - [`RawKernel`]: CUDA C++ source launched with a grid and a block (CUDA only).
 //!
+//! Elementwise and reduction kernels are called through the [`Kernel`] trait (in the
+//! prelude): `call`, `call_into`, `launch` on a stream, `source_for`.
+//!
 //! A kernel is compiled at its first call for the device its arrays are on: by NVRTC for a
 //! GPU, by the system C compiler for the host, where it then runs in parallel over chunks on
 //! every core. Elementwise and reduction kernels compute the same results on both
@@ -19,8 +22,7 @@
 //! and quotes the compiler ([`CompileFailure`]).
 //!
 //! ```
-//! use rhpc::gpu::Device;
-//! use rhpc::jit::{ElementwiseKernel, ReductionKernel};
+//! use rhpc::prelude::*;
 //!
 //! let device = Device::best();
 //! let x = device.to_device(&[1.0f32, 2.0, 3.0])?;
@@ -29,10 +31,10 @@
 //! let squared_diff = ElementwiseKernel::new(
 //!     "float32 x, float32 y", "float32 z", "z = (x - y) * (x - y)", "squared_diff",
 //! )?;
-//! let z = squared_diff.call::<f32>(rhpc::args![&x, &y])?;
+//! let z = squared_diff.call::<f32>(args![&x, &y])?;
 //!
 //! let sum = ReductionKernel::new("T x", "T s", "x", "a + b", "s = a", "0", "sum")?;
-//! assert_eq!(sum.reduce::<f32>(rhpc::args![&z])?, 5.0);
+//! assert_eq!(sum.reduce::<f32>(args![&z])?, 5.0);
 //! # Ok::<(), rhpc::jit::JitError>(())
 //! ```
 
@@ -47,6 +49,7 @@ mod kernel;
 mod raw;
 mod reduction;
 mod signature;
+mod traits;
 
 pub use args::Arg;
 pub use cache::{CacheEntry, CacheInfo, cache_dir, cache_info, clear_memory_cache};
@@ -54,3 +57,4 @@ pub use elementwise::ElementwiseKernel;
 pub use error::{CompileFailure, JitError};
 pub use raw::{Dim3, RawKernel};
 pub use reduction::ReductionKernel;
+pub use traits::Kernel;

@@ -9,9 +9,9 @@ use crate::gpu::{Device, OpKind, Stream};
 use super::args::{Arg, ArgInner, expect_device};
 use super::cache::{self, Module};
 use super::cuda;
-use super::elementwise::first_device;
 use super::error::JitError;
-use super::kernel::{check_name, compile_cached, cuda_params};
+use super::kernel::{Compilation, check_name, compile_cached, cuda_params};
+use super::traits::first_device;
 
 /// Grid or block dimensions: `256`, `(16, 16)` or `(8, 8, 4)`.
 ///
@@ -190,14 +190,16 @@ impl RawKernel {
         // `#line` makes NVRTC report positions in the user's source.
         let source = format!("#line 1 \"source\"\n{}", self.source);
         let (_, module) = compile_cached(
-            &self.name,
-            "raw",
+            &Compilation {
+                kernel: &self.name,
+                kind: "raw",
+                variant: "raw",
+                source: &source,
+                options: &self.options,
+                sections: &sections,
+                names: &[&self.name],
+            },
             device,
-            "raw",
-            &source,
-            &self.options,
-            &sections,
-            &[&self.name],
         )?;
         self.modules
             .lock()

@@ -1,13 +1,13 @@
 //! [`ReductionKernel`]: CuPy's `ReductionKernel` — map each element, combine the mapped
 //! values pairwise, post-map the total into the output.
 
-use crate::gpu::{Device, DeviceArray, Element, Stream};
+use crate::gpu::Element;
 
 use super::args::Arg;
-use super::elementwise::first_device;
 use super::error::JitError;
 use super::kernel::{Code, KernelCore};
 use super::signature::parse_type;
+use super::traits::{HasCore, Kernel};
 
 /// A kernel that reduces arrays to one value, in CuPy's notation.
 ///
@@ -16,17 +16,17 @@ use super::signature::parse_type;
 /// not fixed: threads and blocks reduce in parallel); `identity` is the value that changes
 /// nothing (`0` for a sum); `post_map` assigns the output from the total `a`. Values are
 /// accumulated in the output's type unless [`with_reduce_type`](Self::with_reduce_type) says
-/// otherwise.
+/// otherwise. Calls are the methods of the [`Kernel`] trait (in the prelude), plus
+/// [`reduce`](Self::reduce).
 ///
 /// ```
-/// use rhpc::gpu::Device;
-/// use rhpc::jit::ReductionKernel;
+/// use rhpc::prelude::*;
 ///
 /// let l2norm = ReductionKernel::new(
 ///     "T x", "T y", "x * x", "a + b", "y = sqrt(a)", "0", "l2norm",
 /// )?;
 /// let x = Device::best().to_device(&[3.0f64, 4.0])?;
-/// assert_eq!(l2norm.reduce::<f64>(rhpc::args![&x])?, 5.0);
+/// assert_eq!(l2norm.reduce::<f64>(args![&x])?, 5.0);
 /// # Ok::<(), rhpc::jit::JitError>(())
 /// ```
 #[derive(Debug)]
@@ -40,7 +40,8 @@ impl ReductionKernel {
     /// name. Nothing is compiled yet.
     ///
     /// ```
-    /// let sum = rhpc::jit::ReductionKernel::new("T x", "T total", "x", "a + b", "total = a", "0", "sum")?;
+    /// use rhpc::jit::{Kernel, ReductionKernel};
+    /// let sum = ReductionKernel::new("T x", "T total", "x", "a + b", "total = a", "0", "sum")?;
     /// assert_eq!(sum.name(), "sum");
     /// # Ok::<(), rhpc::jit::JitError>(())
     /// ```
@@ -97,14 +98,13 @@ impl ReductionKernel {
     /// summing `float32` data in `float64` keeps the rounding error small.
     ///
     /// ```
-    /// use rhpc::gpu::Device;
-    /// use rhpc::jit::ReductionKernel;
+    /// use rhpc::prelude::*;
     ///
     /// let mean = ReductionKernel::new(
     ///     "float32 x", "float32 m", "x", "a + b", "m = a / n", "0", "mean",
     /// )?.with_reduce_type("float64")?;
     /// let x = Device::best().to_device(&[1.0f32, 2.0, 3.0, 4.0])?;
-    /// assert_eq!(mean.reduce::<f32>(rhpc::args![&x])?, 2.5);
+    /// assert_eq!(mean.reduce::<f32>(args![&x])?, 2.5);
     /// # Ok::<(), rhpc::jit::JitError>(())
     /// ```
     pub fn with_reduce_type(mut self, type_name: &str) -> Result<ReductionKernel, JitError> {
@@ -119,74 +119,14 @@ impl ReductionKernel {
         Ok(self)
     }
 
-    /// Adds code before the kernel (helper functions, constants).
-    ///
-    /// ```
-    /// let k = rhpc::jit::ReductionKernel::new("T x", "T y", "x", "a + b", "y = a", "0", "s")?
-    ///     .with_preamble("/* helpers */");
-    /// # let _ = k;
-    /// # Ok::<(), rhpc::jit::JitError>(())
-    /// ```
-    pub fn with_preamble(mut self, preamble: &str) -> ReductionKernel {
-        self.core.preamble = preamble.to_owned();
-        self
-    }
-
-    /// Adds compiler options (part of the cache key).
-    ///
-    /// ```
-    /// let k = rhpc::jit::ReductionKernel::new("T x", "T y", "x", "a + b", "y = a", "0", "s")?
-    ///     .with_options(["-O2"]);
-    /// # let _ = k;
-    /// # Ok::<(), rhpc::jit::JitError>(())
-    /// ```
-    pub fn with_options<S: Into<String>>(
-        mut self,
-        options: impl IntoIterator<Item = S>,
-    ) -> ReductionKernel {
-        self.core.options = options.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// The kernel's name.
-    ///
-    /// ```
-    /// let k = rhpc::jit::ReductionKernel::new("T x", "T y", "x", "a + b", "y = a", "0", "total")?;
-    /// assert_eq!(k.name(), "total");
-    /// # Ok::<(), rhpc::jit::JitError>(())
-    /// ```
-    pub fn name(&self) -> &str {
-        &self.core.name
-    }
-
-    /// Reduces `inputs` into a new one-element array of type `T` on their device.
-    ///
-    /// ```
-    /// use rhpc::gpu::Device;
-    /// use rhpc::jit::ReductionKernel;
-    ///
-    /// let max = ReductionKernel::new("T x", "T m", "x", "max(a, b)", "m = a", "0", "max_of")?;
-    /// let x = Device::best().to_device(&[3u32, 9, 4])?;
-    /// let m = max.call::<u32>(rhpc::args![&x])?; // stays on the device
-    /// assert_eq!(m.to_host()?, vec![9]);
-    /// # Ok::<(), rhpc::jit::JitError>(())
-    /// ```
-    pub fn call<'a, T: Element>(
-        &self,
-        inputs: impl IntoIterator<Item = Arg<'a>>,
-    ) -> Result<DeviceArray<T>, JitError> {
-        self.core.call(inputs)
-    }
-
     /// Reduces `inputs` and copies the result to the host (one device-to-host transfer).
     ///
     /// ```
-    /// use rhpc::gpu::Device;
-    /// use rhpc::jit::ReductionKernel;
+    /// use rhpc::prelude::*;
     ///
     /// let count = ReductionKernel::new("T x, T t", "int64 c", "x > t ? 1 : 0", "a + b", "c = a", "0", "count_above")?;
     /// let x = Device::best().to_device(&[0.5f32, 1.5, 2.5])?;
-    /// assert_eq!(count.reduce::<i64>(rhpc::args![&x, 1.0f32])?, 2);
+    /// assert_eq!(count.reduce::<i64>(args![&x, 1.0f32])?, 2);
     /// # Ok::<(), rhpc::jit::JitError>(())
     /// ```
     pub fn reduce<'a, T: Element>(
@@ -196,67 +136,16 @@ impl ReductionKernel {
         let result = self.core.call::<T>(inputs)?.to_host()?;
         Ok(result.first().copied().unwrap_or_default())
     }
+}
 
-    /// Runs the reduction with inputs then the output (a `&mut` one-element array) on the
-    /// arrays' device's default stream.
-    ///
-    /// ```
-    /// use rhpc::gpu::Device;
-    /// use rhpc::jit::ReductionKernel;
-    ///
-    /// let sum = ReductionKernel::new("T x", "T s", "x", "a + b", "s = a", "0", "sum_into")?;
-    /// let device = Device::best();
-    /// let x = device.to_device(&[1i32, 2, 3])?;
-    /// let mut s = device.zeros::<i32>(1)?;
-    /// sum.call_into(rhpc::args![&x, &mut s])?;
-    /// assert_eq!(s.to_host()?, vec![6]);
-    /// # Ok::<(), rhpc::jit::JitError>(())
-    /// ```
-    pub fn call_into<'a>(&self, args: impl IntoIterator<Item = Arg<'a>>) -> Result<(), JitError> {
-        let args: Vec<Arg<'a>> = args.into_iter().collect();
-        let device = first_device(&self.core.name, &args)?;
-        self.core.launch(&device.default_stream(), args)
+impl HasCore for ReductionKernel {
+    fn core(&self) -> &KernelCore {
+        &self.core
     }
 
-    /// Queues the reduction on `stream` with inputs then the output.
-    ///
-    /// ```
-    /// use rhpc::gpu::Device;
-    /// use rhpc::jit::ReductionKernel;
-    ///
-    /// let sum = ReductionKernel::new("T x", "T s", "x", "a + b", "s = a", "0", "sum_on")?;
-    /// let device = Device::best();
-    /// let stream = device.new_stream()?;
-    /// let x = device.to_device(&[1.0f32; 1000])?;
-    /// let mut s = device.zeros::<f32>(1)?;
-    /// sum.launch(&stream, rhpc::args![&x, &mut s])?;
-    /// stream.synchronize()?;
-    /// assert_eq!(s.to_host()?, vec![1000.0]);
-    /// # Ok::<(), rhpc::jit::JitError>(())
-    /// ```
-    pub fn launch<'a>(
-        &self,
-        stream: &Stream,
-        args: impl IntoIterator<Item = Arg<'a>>,
-    ) -> Result<(), JitError> {
-        self.core.launch(stream, args)
-    }
-
-    /// The source generated for `device` and these arguments.
-    ///
-    /// ```
-    /// use rhpc::gpu::Device;
-    /// let sum = rhpc::jit::ReductionKernel::new("T x", "T s", "x", "a + b", "s = a", "0", "sum_src")?;
-    /// let x = Device::host().to_device(&[1.0f64])?;
-    /// assert!(sum.source_for(&Device::host(), rhpc::args![&x])?.contains("rhpc_partial"));
-    /// # Ok::<(), rhpc::jit::JitError>(())
-    /// ```
-    pub fn source_for<'a>(
-        &self,
-        device: &Device,
-        args: impl IntoIterator<Item = Arg<'a>>,
-    ) -> Result<String, JitError> {
-        let args: Vec<Arg<'a>> = args.into_iter().collect();
-        self.core.source_for(device, &args)
+    fn core_mut(&mut self) -> &mut KernelCore {
+        &mut self.core
     }
 }
+
+impl Kernel for ReductionKernel {}
