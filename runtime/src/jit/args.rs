@@ -311,7 +311,10 @@ pub(crate) fn bind(
                     return Err(fail(format!(
                         "argument `{}` is an array of {dtype}, but {letter} is already {bound} \
                          (from `{}`)",
-                        param.name, bound_by[letter]
+                        param.name,
+                        bound_by
+                            .get(letter)
+                            .map_or("an earlier argument", String::as_str)
                     )));
                 }
                 Some(_) => {}

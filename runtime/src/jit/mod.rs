@@ -10,6 +10,11 @@
 //! Elementwise and reduction kernels are called through the [`Kernel`] trait (in the
 //! prelude): `call`, `call_into`, `launch` on a stream, `source_for`.
 //!
+//! Kernel code is C (C++ on CUDA) and is trusted like an `unsafe` block: rhpc checks the
+//! arguments' types, shapes and devices, but not what the code does with them. Indexing a
+//! `raw` array out of bounds is undefined behaviour (on the host, typically a crash of the
+//! process running the cell; on a GPU, a failed launch).
+//!
 //! A kernel is compiled at its first call for the device its arrays are on: by NVRTC for a
 //! GPU, by the system C compiler for the host, where it then runs in parallel over chunks on
 //! every core. Elementwise and reduction kernels compute the same results on both
