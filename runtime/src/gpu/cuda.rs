@@ -109,53 +109,73 @@ pub(crate) fn driver_version() -> Result<(u32, u32), GpuError> {
     })
 }
 
-/// An open CUDA device: its primary context and default stream, and what it is.
-#[derive(Debug)]
-pub(crate) struct CudaDevice {
-    pub(crate) ordinal: usize,
-    pub(crate) context: Arc<CudaContext>,
-    pub(crate) stream: Arc<CudaStream>,
+/// What a CUDA device is, as the table of devices shows it.
+#[derive(Debug, Clone)]
+pub(crate) struct Description {
     pub(crate) name: String,
     pub(crate) memory: usize,
     pub(crate) compute_capability: (u32, u32),
     pub(crate) multiprocessors: u32,
 }
 
+/// Describes device `ordinal` without creating a context on it (a context costs hundreds
+/// of MiB of device memory, too much to pay for listing every GPU of a node).
+pub(crate) fn describe(ordinal: usize) -> Result<Description, GpuError> {
+    let count = device_count()?;
+    if ordinal >= count {
+        return Err(GpuError::NoDevice {
+            index: ordinal,
+            count,
+        });
+    }
+    call("cuDeviceGetAttribute", || {
+        use cudarc::driver::result::device;
+        let dev = device::get(i32::try_from(ordinal).unwrap_or(i32::MAX))?;
+        let attribute = |which| {
+            // SAFETY: `dev` was returned by cuDeviceGet.
+            unsafe { device::get_attribute(dev, which) }.map(|v| u32::try_from(v).unwrap_or(0))
+        };
+        Ok(Description {
+            name: device::get_name(dev)?,
+            // SAFETY: as above.
+            memory: unsafe { device::total_mem(dev) }?,
+            compute_capability: (
+                attribute(CUdevice_attribute::CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR)?,
+                attribute(CUdevice_attribute::CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR)?,
+            ),
+            multiprocessors: attribute(
+                CUdevice_attribute::CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT,
+            )?,
+        })
+    })
+}
+
+/// An open CUDA device: its primary context and default stream, and what it is.
+#[derive(Debug)]
+pub(crate) struct CudaDevice {
+    pub(crate) ordinal: usize,
+    pub(crate) context: Arc<CudaContext>,
+    pub(crate) stream: Arc<CudaStream>,
+    pub(crate) description: Description,
+}
+
 impl CudaDevice {
     /// Opens device `ordinal`, with an error (never a panic) when it cannot.
     pub(crate) fn open(ordinal: usize) -> Result<CudaDevice, GpuError> {
-        let count = device_count()?;
-        if ordinal >= count {
-            return Err(GpuError::NoDevice {
-                index: ordinal,
-                count,
-            });
-        }
+        let description = describe(ordinal)?;
         let context = call("cuDevicePrimaryCtxRetain", || CudaContext::new(ordinal))?;
-        let name = call("cuDeviceGetName", || context.name())?;
-        let memory = call("cuDeviceTotalMem", || context.total_mem())?;
-        let (major, minor) = call("cuDeviceGetAttribute", || context.compute_capability())?;
-        let multiprocessors = call("cuDeviceGetAttribute", || {
-            context.attribute(CUdevice_attribute::CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT)
-        })?;
         let stream = context.default_stream();
         Ok(CudaDevice {
             ordinal,
             context,
             stream,
-            name,
-            memory,
-            compute_capability: (
-                u32::try_from(major).unwrap_or(0),
-                u32::try_from(minor).unwrap_or(0),
-            ),
-            multiprocessors: u32::try_from(multiprocessors).unwrap_or(0),
+            description,
         })
     }
 
     /// The NVRTC architecture name, `compute_80` for compute capability 8.0.
     pub(crate) fn arch(&self) -> String {
-        let (major, minor) = self.compute_capability;
+        let (major, minor) = self.description.compute_capability;
         format!("compute_{major}{minor}")
     }
 }

@@ -178,7 +178,7 @@ impl Device {
     pub fn name(&self) -> &str {
         match &*self.backend {
             Backend::Host(info) => &info.name,
-            Backend::Cuda(cuda) => &cuda.name,
+            Backend::Cuda(cuda) => &cuda.description.name,
         }
     }
 
@@ -190,7 +190,7 @@ impl Device {
     pub fn memory(&self) -> usize {
         match &*self.backend {
             Backend::Host(info) => info.memory,
-            Backend::Cuda(cuda) => cuda.memory,
+            Backend::Cuda(cuda) => cuda.description.memory,
         }
     }
 
@@ -202,7 +202,7 @@ impl Device {
     pub fn compute_capability(&self) -> Option<(u32, u32)> {
         match &*self.backend {
             Backend::Host(_) => None,
-            Backend::Cuda(cuda) => Some(cuda.compute_capability),
+            Backend::Cuda(cuda) => Some(cuda.description.compute_capability),
         }
     }
 
@@ -214,7 +214,7 @@ impl Device {
     pub fn units(&self) -> usize {
         match &*self.backend {
             Backend::Host(info) => info.threads,
-            Backend::Cuda(cuda) => cuda.multiprocessors as usize,
+            Backend::Cuda(cuda) => cuda.description.multiprocessors as usize,
         }
     }
 
@@ -419,8 +419,15 @@ pub fn devices() -> DeviceList {
         Ok(0) => note = Some("the CUDA driver reports no device".to_owned()),
         Ok(count) => {
             for index in 0..count {
-                match Device::cuda(index) {
-                    Ok(device) => devices.push(device.info()),
+                match cuda::describe(index) {
+                    Ok(description) => devices.push(DeviceInfo {
+                        id: format!("cuda:{index}"),
+                        kind: DeviceKind::Cuda,
+                        name: description.name,
+                        memory: description.memory,
+                        compute_capability: Some(description.compute_capability),
+                        units: description.multiprocessors as usize,
+                    }),
                     Err(error) => note = Some(format!("cuda:{index}: {error}")),
                 }
             }

@@ -409,7 +409,7 @@ impl KernelCore {
             return Err(self.fail("a CUDA kernel needs a CUDA stream"));
         };
         let (params, _guards) = cuda_params(args, bound, cuda_stream, &self.name)?;
-        let units = device.multiprocessors as usize;
+        let units = device.description.multiprocessors as usize;
         let n_param = CudaParam::Scalar(Scalar::I64(i64::try_from(n).unwrap_or(i64::MAX)));
         if !self.is_reduction() {
             if n == 0 {
