@@ -130,10 +130,12 @@ impl Device {
         let len = shape.len();
         let storage = match self.cuda_device() {
             None => Storage::Host(host_zeros(len)?),
+            // At least one element: the driver may refuse a zero-byte allocation, and copies
+            // of empty arrays never reach it.
             Some(cuda) => Storage::Cuda(cuda::alloc(
                 cuda.ordinal,
                 len.saturating_mul(size_of::<T>()),
-                || cuda.stream.alloc_zeros::<T>(len),
+                || cuda.stream.alloc_zeros::<T>(len.max(1)),
             )?),
         };
         Ok(DeviceArray {

@@ -32,6 +32,8 @@ use super::error::GpuError;
 /// ```
 pub struct PinnedBuffer<T: Element> {
     device: Device,
+    /// Elements in use: a CUDA allocation has at least one.
+    len: usize,
     data: PinnedData<T>,
 }
 
@@ -55,9 +57,10 @@ impl Device {
                 let context = &device.context;
                 // Plain page-locked memory (flags 0): cudarc's default is write-combined,
                 // which the host reads an order of magnitude slower.
-                // SAFETY: the memory is zero-filled below before it can be read.
+                // SAFETY: the memory is zero-filled below before it can be read. At least one
+                // element: the driver refuses a zero-byte allocation.
                 let mut slice = cuda::alloc(device.ordinal, len * size_of::<T>(), || unsafe {
-                    context.alloc_pinned_with_flags::<T>(len, 0)
+                    context.alloc_pinned_with_flags::<T>(len.max(1), 0)
                 })?;
                 let zeros = cuda::call("cuMemHostAlloc", || slice.as_mut_slice())?;
                 zeros.fill(T::default());
@@ -66,6 +69,7 @@ impl Device {
         };
         Ok(PinnedBuffer {
             device: self.clone(),
+            len,
             data,
         })
     }
@@ -93,10 +97,7 @@ impl<T: Element> PinnedBuffer<T> {
     /// # Ok::<(), rhpc::gpu::GpuError>(())
     /// ```
     pub fn len(&self) -> usize {
-        match &self.data {
-            PinnedData::Host(data) => data.len(),
-            PinnedData::Cuda(slice) => slice.len(),
-        }
+        self.len
     }
 
     /// Whether the buffer has no element.
@@ -127,10 +128,11 @@ impl<T: Element> PinnedBuffer<T> {
     /// # Ok::<(), rhpc::gpu::GpuError>(())
     /// ```
     pub fn as_slice(&self) -> Result<&[T], GpuError> {
-        match &self.data {
-            PinnedData::Host(data) => Ok(data),
-            PinnedData::Cuda(slice) => cuda::call("cuEventSynchronize", || slice.as_slice()),
-        }
+        let all = match &self.data {
+            PinnedData::Host(data) => data.as_slice(),
+            PinnedData::Cuda(slice) => cuda::call("cuEventSynchronize", || slice.as_slice())?,
+        };
+        Ok(&all[..self.len])
     }
 
     /// The contents for writing, after any queued copy has finished.
@@ -142,10 +144,11 @@ impl<T: Element> PinnedBuffer<T> {
     /// # Ok::<(), rhpc::gpu::GpuError>(())
     /// ```
     pub fn as_mut_slice(&mut self) -> Result<&mut [T], GpuError> {
-        match &mut self.data {
-            PinnedData::Host(data) => Ok(data),
-            PinnedData::Cuda(slice) => cuda::call("cuEventSynchronize", || slice.as_mut_slice()),
-        }
+        let all = match &mut self.data {
+            PinnedData::Host(data) => data.as_mut_slice(),
+            PinnedData::Cuda(slice) => cuda::call("cuEventSynchronize", || slice.as_mut_slice())?,
+        };
+        Ok(&mut all[..self.len])
     }
 
     /// A copy of the contents in an ordinary vector.

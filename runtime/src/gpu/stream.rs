@@ -166,6 +166,9 @@ impl Stream {
         };
         self.device.expect_same(dst.device(), "copy_to_device")?;
         dst.expect_shape(Shape::vector(len), "copy_to_device")?;
+        if len == 0 {
+            return Ok(());
+        }
         let bytes = dst.nbytes();
         self.timed(OpKind::HostToDevice, "host to device", bytes, || {
             match (&self.inner, src, dst.storage_mut()) {
@@ -223,6 +226,9 @@ impl Stream {
         };
         self.device.expect_same(src.device(), "copy_to_host")?;
         src.expect_shape(Shape::vector(len), "copy_to_host")?;
+        if len == 0 {
+            return Ok(());
+        }
         self.timed(
             OpKind::DeviceToHost,
             "device to host",
@@ -270,6 +276,9 @@ impl Stream {
         self.device.expect_same(src.device(), "copy_device")?;
         self.device.expect_same(dst.device(), "copy_device")?;
         dst.expect_shape(src.shape(), "copy_device")?;
+        if src.is_empty() {
+            return Ok(());
+        }
         self.timed(
             OpKind::DeviceToDevice,
             "device to device",
