@@ -212,10 +212,19 @@ fn for_each_chunk(
     work: impl Fn(usize, (usize, usize)) + Sync,
 ) -> Result<(), Interrupted> {
     let check = InterruptCheck::new();
+    for_each_chunk_until(n, || check.is_interrupted(), work)
+}
+
+/// [`for_each_chunk`] with the interrupt test given: `interrupted` is asked before each chunk.
+fn for_each_chunk_until(
+    n: usize,
+    interrupted: impl Fn() -> bool + Sync,
+    work: impl Fn(usize, (usize, usize)) + Sync,
+) -> Result<(), Interrupted> {
     let stopped = AtomicBool::new(false);
     let parts = chunks(n);
     let run = |(index, range): (usize, &(usize, usize))| {
-        if stopped.load(Ordering::Relaxed) || check.is_interrupted() {
+        if stopped.load(Ordering::Relaxed) || interrupted() {
             stopped.store(true, Ordering::Relaxed);
         } else {
             work(index, *range);
@@ -307,6 +316,32 @@ mod tests {
         let parts = chunks(2 * CHUNK + 1);
         assert_eq!(parts.len(), 3);
         assert_eq!(parts[2], (2 * CHUNK, 2 * CHUNK + 1));
+    }
+
+    #[test]
+    fn an_interrupt_skips_the_remaining_chunks() {
+        use std::sync::atomic::AtomicUsize;
+        let done = AtomicUsize::new(0);
+        let n = 64 * CHUNK;
+        // Interrupted once four chunks have run.
+        let result = for_each_chunk_until(
+            n,
+            || done.load(Ordering::SeqCst) >= 4,
+            |_, _| {
+                done.fetch_add(1, Ordering::SeqCst);
+            },
+        );
+        assert_eq!(result, Err(Interrupted));
+        assert!(done.load(Ordering::SeqCst) < 64);
+        let all = AtomicUsize::new(0);
+        let result = for_each_chunk_until(
+            n,
+            || false,
+            |_, _| {
+                all.fetch_add(1, Ordering::SeqCst);
+            },
+        );
+        assert_eq!((result, all.load(Ordering::SeqCst)), (Ok(()), 64));
     }
 
     #[test]
