@@ -15,6 +15,7 @@ use cudarc::nvrtc::{CompileError, CompileOptions, Ptx};
 use crate::gpu::cuda::{call, panic_message};
 use crate::gpu::{GpuError, Scalar};
 
+use super::args::{Arg, ArgInner, Bound};
 use super::error::{JitError, compile_failure};
 
 /// Whether `libnvrtc.so` can be loaded (looked up once per process).
@@ -189,6 +190,36 @@ pub(crate) fn grid_for(n: usize, block: u32, multiprocessors: usize, per_sm: usi
     let needed = n.div_ceil(block as usize).max(1);
     let cap = (multiprocessors.max(1) * per_sm).max(1);
     u32::try_from(needed.min(cap)).unwrap_or(u32::MAX)
+}
+
+/// The launch parameters for `args` on a CUDA stream, with the guards that order the
+/// arrays' accesses on it (keep them until the launch is queued).
+pub(crate) fn cuda_params<'s>(
+    args: &'s mut [Arg<'_>],
+    bound: &[Bound],
+    stream: &'s CudaStream,
+    kernel: &str,
+) -> Result<(Vec<Param>, Vec<cudarc::driver::SyncOnDrop<'s>>), JitError> {
+    let mut params = Vec::with_capacity(args.len());
+    let mut guards = Vec::new();
+    for (index, arg) in args.iter_mut().enumerate() {
+        let pointer = match &mut arg.0 {
+            ArgInner::Array(array) => array.cuda_ptr(stream),
+            ArgInner::ArrayMut(array) => array.cuda_ptr_mut(stream),
+            ArgInner::Scalar(scalar) => {
+                let dtype = bound.get(index).map_or(scalar.dtype(), |b| b.dtype);
+                params.push(Param::Scalar(scalar.cast(dtype)));
+                continue;
+            }
+        };
+        let (pointer, guard) = pointer.ok_or_else(|| JitError::Arguments {
+            kernel: kernel.to_owned(),
+            message: "an array is not in CUDA memory".into(),
+        })?;
+        params.push(Param::Pointer(pointer));
+        guards.push(guard);
+    }
+    Ok((params, guards))
 }
 
 #[cfg(test)]

@@ -12,11 +12,12 @@ use crate::gpu::cuda as driver;
 use crate::gpu::{DType, Device, DeviceArray, Element, OpKind, Scalar, Shape, Stream};
 
 use super::args::{Arg, ArgInner, Binding, Bound, Kind, bind, call_device, expect_device};
-use super::cache::{self, Key, Module, Request};
+use super::cache::{self, Module};
 use super::codegen::{self, Body, ELEMENTWISE, FINISH, PARTIAL, REDUCE_BLOCK, Target};
-use super::cuda::{self, CudaKernels, Param as CudaParam};
+use super::compile::{Compilation, compile_cached};
+use super::cuda::{self, CudaKernels, Param as CudaParam, cuda_params};
 use super::error::JitError;
-use super::host::{HostModule, compiler};
+use super::host::HostModule;
 use super::signature::{Param, TypeSpec, is_identifier, parse_params};
 
 /// The user's code of a kernel.
@@ -461,36 +462,6 @@ impl KernelCore {
     }
 }
 
-/// The launch parameters for `args` on a CUDA stream, with the guards that order the
-/// arrays' accesses on it (keep them until the launch is queued).
-pub(crate) fn cuda_params<'s>(
-    args: &'s mut [Arg<'_>],
-    bound: &[Bound],
-    stream: &'s cudarc::driver::CudaStream,
-    kernel: &str,
-) -> Result<(Vec<CudaParam>, Vec<cudarc::driver::SyncOnDrop<'s>>), JitError> {
-    let mut params = Vec::with_capacity(args.len());
-    let mut guards = Vec::new();
-    for (index, arg) in args.iter_mut().enumerate() {
-        let pointer = match &mut arg.0 {
-            ArgInner::Array(array) => array.cuda_ptr(stream),
-            ArgInner::ArrayMut(array) => array.cuda_ptr_mut(stream),
-            ArgInner::Scalar(scalar) => {
-                let dtype = bound.get(index).map_or(scalar.dtype(), |b| b.dtype);
-                params.push(CudaParam::Scalar(scalar.cast(dtype)));
-                continue;
-            }
-        };
-        let (pointer, guard) = pointer.ok_or_else(|| JitError::Arguments {
-            kernel: kernel.to_owned(),
-            message: "an array is not in CUDA memory".into(),
-        })?;
-        params.push(CudaParam::Pointer(pointer));
-        guards.push(guard);
-    }
-    Ok((params, guards))
-}
-
 fn operand_bytes(arg: &Arg<'_>) -> Option<usize> {
     match &arg.0 {
         ArgInner::Array(array) => Some(array.nbytes()),
@@ -505,92 +476,4 @@ fn operand_len(arg: &Arg<'_>) -> Option<usize> {
         ArgInner::ArrayMut(array) => Some(array.shape().len()),
         ArgInner::Scalar(_) => None,
     }
-}
-
-/// What to compile: a kernel's generated (or raw) source, and how to name and find it.
-pub(crate) struct Compilation<'a> {
-    pub(crate) kernel: &'a str,
-    /// `elementwise`, `reduction` or `raw`.
-    pub(crate) kind: &'a str,
-    /// The bound parameter types, for the statistics.
-    pub(crate) variant: &'a str,
-    pub(crate) source: &'a str,
-    pub(crate) options: &'a [String],
-    /// The user's code by section, to quote in compile errors.
-    pub(crate) sections: &'a [(&'static str, String)],
-    /// The functions to look up in a CUDA module.
-    pub(crate) names: &'a [&'a str],
-}
-
-impl Compilation<'_> {
-    fn load_error(&self, detail: String) -> JitError {
-        JitError::Load {
-            kernel: self.kernel.to_owned(),
-            detail,
-        }
-    }
-}
-
-/// Compiles for `device` through the cache; returns the key's hash and the module.
-pub(crate) fn compile_cached(
-    what: &Compilation<'_>,
-    device: &Device,
-) -> Result<(String, Arc<Module>), JitError> {
-    let device_id = device.id();
-    let arch = device.arch();
-    let (target, compiler_identity, extension) = match device.cuda_device() {
-        None => ("host", compiler()?.identity.clone(), "so"),
-        Some(_) => ("cuda", cuda::nvrtc_version()?, "ptx"),
-    };
-    let request = Request {
-        kernel: what.kernel,
-        device: &device_id,
-        variant: what.variant,
-        key: Key::new(&[
-            ("kind", what.kind),
-            ("target", target),
-            ("source", what.source),
-            ("options", &what.options.join(" ")),
-            ("compiler", &compiler_identity),
-            ("arch", &arch),
-        ]),
-        extension,
-    };
-    let module = match device.cuda_device() {
-        None => {
-            let compiler = compiler()?;
-            cache::fetch(
-                &request,
-                |path| {
-                    HostModule::load(path)
-                        .map(Module::Host)
-                        .map_err(|detail| what.load_error(detail))
-                },
-                |output| {
-                    compiler.compile(
-                        what.kernel,
-                        what.source,
-                        what.options,
-                        what.sections,
-                        output,
-                    )
-                },
-            )?
-        }
-        Some(cuda_device) => cache::fetch(
-            &request,
-            |path| {
-                CudaKernels::load(path, &cuda_device.context, what.names)
-                    .map(Module::Cuda)
-                    .map_err(|detail| what.load_error(detail))
-            },
-            |output| {
-                let ptx =
-                    cuda::compile(what.kernel, what.source, what.options, &arch, what.sections)?;
-                std::fs::write(output, ptx)
-                    .map_err(|e| what.load_error(format!("cannot write {}: {e}", output.display())))
-            },
-        )?,
-    };
-    Ok((request.key.hash, module))
 }

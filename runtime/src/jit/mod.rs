@@ -46,6 +46,7 @@
 mod args;
 mod cache;
 mod codegen;
+mod compile;
 mod cuda;
 mod elementwise;
 mod error;

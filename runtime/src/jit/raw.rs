@@ -8,9 +8,10 @@ use crate::gpu::{Device, OpKind, Stream};
 
 use super::args::{Arg, ArgInner, expect_device};
 use super::cache::{self, Module};
-use super::cuda;
+use super::compile::{Compilation, compile_cached};
+use super::cuda::{self, cuda_params};
 use super::error::JitError;
-use super::kernel::{Compilation, check_name, compile_cached, cuda_params};
+use super::kernel::check_name;
 use super::traits::first_device;
 
 /// Grid or block dimensions: `256`, `(16, 16)` or `(8, 8, 4)`.
