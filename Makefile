@@ -74,7 +74,8 @@ $(VENV)/.bench-installed: bench/requirements.txt $(VENV)/.installed
 
 bench-setup: $(VENV)/.bench-installed
 
-bench: bench-kernel
+bench: bench-kernel \
+       bench-tasks
 bench: bench-gpu
 
 bench-kernel: kernelspec
@@ -97,3 +98,11 @@ clean:
 bench-kernel-evcxr:
 	$(CARGO) install --locked --root .cache/bench evcxr_jupyter
 	$(MAKE) bench-kernel
+
+# rhpc::tasks against Dask on the same graphs: overhead per task (a 39,999-task tree
+# reduction: sync, threads, futures) and the speed-up of 64 independent 5 ms tasks.
+.PHONY: bench-tasks
+bench-tasks: bench-setup
+	mkdir -p target
+	$(CARGO) run --release --locked -p rhpc --example bench_tasks -- --json target/bench-tasks.json
+	$(PYTHON) bench/bench_tasks.py --rust target/bench-tasks.json

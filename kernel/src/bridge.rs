@@ -26,6 +26,11 @@ pub const PREFIX: &str = "\u{1e}rhpc\u{1e}";
 /// Set in the cell process's environment, so code can tell it runs under this kernel.
 pub const ENV_MARKER: &str = "RHPC_KERNEL";
 
+/// Set in the cell process by the kernel's bootstrap cell: from then on the cell process
+/// reports each cell's [timing](Record::CellTiming). Not before: evcxr's own first cell runs
+/// while nothing reads the cell process's output yet, and evcxr waits until it is read.
+pub const REPORTS_MARKER: &str = "RHPC_CELL_REPORTS";
+
 /// One message from a cell to the kernel.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
@@ -76,6 +81,15 @@ pub enum Record {
     },
     /// The cell itself ended in a panic (sent by the cell process).
     CellPanicked,
+    /// How long the cell's code ran, in seconds (sent by the cell process).
+    CellTiming {
+        /// Wall-clock time.
+        wall: f64,
+        /// CPU time in user mode, all threads.
+        user: f64,
+        /// CPU time in the kernel, all threads.
+        system: f64,
+    },
 }
 
 impl Record {

@@ -10,6 +10,7 @@
 //!   (rich displays, panics), shared with the `rhpc` runtime crate.
 //! - [`cell_process`]: the child process evcxr runs cells in (our own binary, in another mode).
 //! - [`history`], [`kernelspec`]: the history file and `install`/`uninstall`.
+//! - [`workspace`]: persistent build directories, so sessions reuse what earlier ones built.
 
 pub mod bridge;
 pub mod cell_process;
@@ -18,3 +19,4 @@ pub mod interpreter;
 pub mod kernelspec;
 pub mod protocol;
 pub mod server;
+pub mod workspace;

@@ -10,9 +10,9 @@ use std::sync::atomic::AtomicU64;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use rhpc_kernel::interpreter::evcxr::EvcxrInterpreter;
+use rhpc_kernel::interpreter::evcxr::{EvcxrInterpreter, StartOptions};
 use rhpc_kernel::kernelspec::{self, Location};
-use rhpc_kernel::{bridge, cell_process, history::History, interpreter, server};
+use rhpc_kernel::{bridge, cell_process, history::History, interpreter, server, workspace};
 
 /// The interrupt counter of this (cell) process, for code in cells to find with `dlsym`.
 /// Exported by `build.rs`; see `cell_process::interrupts`.
@@ -137,14 +137,35 @@ fn serve(connection_file: &std::path::Path) -> anyhow::Result<()> {
         .with_context(|| format!("cannot read {}", connection_file.display()))?;
     let info: jupyter_protocol::ConnectionInfo = serde_json::from_str(&text)
         .with_context(|| format!("{} is not a connection file", connection_file.display()))?;
-    // SAFETY: no other threads exist yet. Cells (in the child process evcxr starts) see
-    // this and send rich output to the kernel instead of printing it as text.
-    unsafe { std::env::set_var(bridge::ENV_MARKER, "1") };
+    // A persistent build directory for evcxr, so this session reuses what earlier ones
+    // compiled (rhpc above all). Without one, evcxr uses a fresh temporary directory.
+    let build_dir = workspace::cache_root().and_then(|root| match workspace::acquire(&root) {
+        Ok(dir) => Some(dir),
+        Err(error) => {
+            log::warn!("no persistent build directory ({error}); builds start from scratch");
+            None
+        }
+    });
+    // SAFETY: no other threads exist yet. The cell process evcxr starts inherits both:
+    // RHPC_KERNEL makes rhpc send rich output to the kernel instead of printing text.
+    unsafe {
+        std::env::set_var(bridge::ENV_MARKER, "1");
+        if let Some(dir) = &build_dir {
+            std::env::set_var("EVCXR_TMPDIR", dir.path());
+            if let Some(libs) = workspace::toolchain_library_dir() {
+                std::env::set_var("LD_LIBRARY_PATH", workspace::library_path_with(&libs));
+            }
+        }
+    }
+    let options = StartOptions {
+        runtime: runtime_path(),
+        build_dir: build_dir.as_ref().map(|dir| dir.path().to_owned()),
+    };
 
     let history = History::default_path()
         .map(|path| History::open(&path))
         .unwrap_or_else(History::in_memory);
-    let interpreter = Arc::new(EvcxrInterpreter::start());
+    let interpreter = Arc::new(EvcxrInterpreter::start(options));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -152,7 +173,18 @@ fn serve(connection_file: &std::path::Path) -> anyhow::Result<()> {
         .build()
         .context("cannot start the async runtime")?;
     let shutdown = runtime.block_on(server::serve(&info, interpreter, history))?;
+    drop(build_dir);
     log::info!("shutting down (restart requested: {})", shutdown.restart);
     // Blocking threads (a cell stuck in user code, say) must not keep the process alive.
     std::process::exit(0)
+}
+
+/// The rhpc crate every session gets: `$RHPC_RUNTIME_PATH`, else the `runtime/` folder of the
+/// repository this kernel was built from.
+fn runtime_path() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("RHPC_RUNTIME_PATH") {
+        return (!path.is_empty()).then(|| PathBuf::from(path));
+    }
+    let built_from = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime");
+    built_from.canonicalize().ok()
 }

@@ -24,8 +24,11 @@ mod fds;
 mod interrupts;
 mod stdin_relay;
 mod stdout_relay;
+mod timing;
 
 use std::ffi::c_void;
+
+use crate::bridge;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -82,21 +85,27 @@ fn run() -> ! {
                     .get::<extern "C" fn(*mut c_void) -> *mut c_void>(function.as_bytes())?;
                 let entry = *entry;
                 cell_running.store(true, Ordering::SeqCst);
+                let started = timing::Stamp::now();
                 store = entry(store);
                 cell_running.store(false, Ordering::SeqCst);
-                Ok(library)
+                Ok((library, started.elapsed()))
             })
         };
         match result {
             // Thread-local destructors registered by a cell may still run at exit, so its
             // code must stay mapped: keep every library loaded for the life of the process.
-            Ok(library) => libraries.push(library),
+            Ok((library, timing)) => {
+                libraries.push(library);
+                stdout.barrier(Duration::from_secs(5));
+                if std::env::var_os(bridge::REPORTS_MARKER).is_some() {
+                    stdout.write_line(&timing.to_line());
+                }
+            }
             Err(error) => {
                 eprintln!("rhpc cell process: cannot run {path}: {error}");
                 std::process::exit(99);
             }
         }
-        stdout.barrier(Duration::from_secs(5));
         stdout.write_line(EXECUTION_COMPLETE);
     }
     std::mem::forget(libraries);

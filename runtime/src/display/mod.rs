@@ -8,7 +8,8 @@
 //! - [`display`] shows it at once, while the cell keeps running, and returns a
 //!   [`DisplayHandle`] whose [`update`](DisplayHandle::update) replaces it in place (a live
 //!   progress bar, a chart that fills in);
-//! - [`clear_output`] clears the cell's output.
+//! - [`clear_output`] clears the cell's output;
+//! - [`ProgressBar`] shows how far a long job has got, live.
 //!
 //! Pictures are drawn with [`svg::SvgDoc`], whose colours follow JupyterLab's light or dark
 //! theme; [`Timeline`] draws Gantt charts; [`Table`] lays out reports; [`scale`] and
@@ -29,6 +30,7 @@
 mod bundle;
 mod channel;
 mod html;
+pub mod progress;
 mod render;
 pub mod scale;
 pub mod svg;
@@ -39,6 +41,7 @@ pub mod units;
 pub use bundle::MimeBundle;
 pub use channel::{DisplayHandle, RECORD_PREFIX, clear_output, display, in_kernel};
 pub use html::escape_html;
+pub use progress::ProgressBar;
 pub use render::{EvcxrDisplay, Html, Json, Latex, Markdown, Png, Render, Svg};
 pub use table::Table;
 pub use timeline::{Span, Timeline};

@@ -175,10 +175,13 @@ impl Timeline {
                     format_seconds(bar.seconds)
                 )
             };
+            // A one-pixel gap after each visible bar separates back-to-back tasks.
+            let width = bar.x1 - bar.x0;
+            let gap = if width > 2.0 * MIN_VISIBLE { 1.0 } else { 0.0 };
             doc.rect(
                 bar.x0,
                 y,
-                (bar.x1 - bar.x0).max(1.0),
+                (width - gap).max(1.0),
                 ROW_HEIGHT - 6.0,
                 Paint::Series(color_index(bar.category)),
                 Some(&tooltip),
@@ -278,7 +281,11 @@ struct Bar<'a> {
     seconds: f64,
 }
 
-/// Spans as pixel bars, merging neighbours less than a pixel apart in one row and category.
+/// Bars narrower than this many pixels merge with their neighbours.
+const MIN_VISIBLE: f64 = 3.0;
+
+/// Spans as pixel bars, merging neighbours less than a pixel apart in one row and category
+/// when one of them is too narrow to see on its own.
 fn merged_bars(spans: &[Span], to_px: impl Fn(f64) -> f64) -> Vec<Bar<'_>> {
     let mut order: Vec<&Span> = spans.iter().collect();
     order.sort_by(|a, b| {
@@ -293,6 +300,8 @@ fn merged_bars(spans: &[Span], to_px: impl Fn(f64) -> f64) -> Vec<Bar<'_>> {
             && last.row == span.row
             && last.category == span.category
             && x0 - last.x1 < 1.0
+            // Spans wide enough to see stay apart, so task boundaries show.
+            && (x1 - x0 < MIN_VISIBLE || last.x1 - last.x0 < MIN_VISIBLE)
         {
             last.x1 = last.x1.max(x1);
             last.count += 1;
@@ -371,6 +380,21 @@ mod tests {
             },
         ];
         assert_eq!(merged_bars(&spans, |t| t * 100.0).len(), 3);
+    }
+
+    #[test]
+    fn back_to_back_visible_spans_stay_apart() {
+        let spans: Vec<Span> = (0..4)
+            .map(|i| Span {
+                row: 0,
+                start: f64::from(i),
+                end: f64::from(i + 1),
+                category: "task".into(),
+                label: format!("task {i}"),
+            })
+            .collect();
+        assert_eq!(merged_bars(&spans, |t| t * 50.0).len(), 4);
+        assert_eq!(merged_bars(&spans, |t| t * 0.5).len(), 1);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! is set again whenever the cell process restarts. The cell has no dependencies, so it
 //! escapes its JSON by hand.
 
-use crate::bridge::PREFIX;
+use crate::bridge::{PREFIX, REPORTS_MARKER};
 
 /// The Rust source of the bootstrap cell.
 pub fn source() -> String {
@@ -57,6 +57,13 @@ pub fn source() -> String {
             location
         );
     }}));
+    // SAFETY: the cell process runs one cell at a time; nothing else touches the environment.
+    // evcxr sets RUST_BACKTRACE=1; std would then follow an allocation failure's message
+    // with a backtrace of the kernel's own frames.
+    unsafe {{
+        std::env::set_var("{REPORTS_MARKER}", "1");
+        std::env::remove_var("RUST_BACKTRACE");
+    }}
 }}"#
     )
 }

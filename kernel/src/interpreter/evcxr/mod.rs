@@ -1,32 +1,40 @@
 //! The Rust interpreter: cells compiled and run by evcxr.
 //!
-//! The only module that uses evcxr. evcxr's context starts in the background (it spawns the
-//! cell process and compiles a first snippet, a few seconds), so the kernel answers
-//! `kernel_info` at once and queues cells until it is ready.
+//! The only module that uses evcxr. Its pieces:
 //!
-//! A cell's outcome is classified from several sources: evcxr's result (compile errors, a
-//! dead cell process), the [output router](output) (a panic that ended the cell), the
-//! interrupt state, and whether the cell was refused standard input.
+//! - [`startup`]: evcxr starts in the background with rhpc added, so `kernel_info` is answered
+//!   at once and early cells wait with visible progress;
+//! - [`output`]: the cell's stdout and stderr, live, with display records and panic reports;
+//! - [`outcome`]: what a cell's result was (value, compile error, panic, crash, interrupt);
+//! - [`magics`]: the kernel's own commands (`:help`, `:time`), in front of evcxr's;
+//! - [`interrupt`], [`analysis`] (completion, hover), [`snapshot`] (answers while busy),
+//!   [`errors`] (rustc-style compile errors), [`language`], [`bootstrap`].
 
+mod analysis;
 mod bootstrap;
 mod errors;
+mod interrupt;
+mod language;
+mod magics;
+mod outcome;
 mod output;
 mod snapshot;
+mod startup;
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, RwLock};
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 
-use evcxr::{CommandContext, EvalCallbacks, EvalOutputs};
-use serde_json::{Value, json};
+use evcxr::{CommandContext, EvalCallbacks};
+
+pub use startup::StartOptions;
 
 use super::{
     CellError, CellIo, Completions, DisplayEvent, InputError, Interpreter, LanguageInfo,
     MimeBundle, StreamName,
 };
 use crate::cell_process::{INPUT_DENIED, INPUT_INTERRUPTED, decode_prompt};
-use output::{OutputRouter, PanicReport};
+use outcome::CellFlags;
+use output::{CellReport, OutputRouter};
 use snapshot::Snapshot;
 
 /// Hands control to evcxr when this process was started as one of its helpers (its rustc
@@ -35,31 +43,10 @@ pub fn run_if_evcxr_helper() {
     evcxr::runtime_hook();
 }
 
-/// How long a cell may keep running after an interrupt before its process is restarted.
-fn interrupt_grace() -> Duration {
-    std::env::var("RHPC_INTERRUPT_GRACE_MS")
-        .ok()
-        .and_then(|ms| ms.parse().ok())
-        .map_or(Duration::from_millis(500), Duration::from_millis)
-}
-
-enum Startup {
-    Starting,
-    Ready,
-    Failed(String),
-}
-
-/// Per-cell flags set from other threads while the cell runs.
-#[derive(Default)]
-struct CellFlags {
-    interrupted: AtomicBool,
-    stdin_denied: AtomicBool,
-}
-
+/// State shared by the interpreter, its start-up thread and interrupt watchdogs.
 struct Shared {
     context: Mutex<Option<CommandContext>>,
-    startup: Mutex<Startup>,
-    started: Condvar,
+    startup: startup::Startup,
     router: Mutex<Option<OutputRouter>>,
     /// The cell process (evcxr keeps this handle valid across restarts).
     process: Mutex<Option<Arc<Mutex<std::process::Child>>>>,
@@ -80,11 +67,10 @@ pub struct EvcxrInterpreter {
 
 impl EvcxrInterpreter {
     /// Starts evcxr in the background and returns at once.
-    pub fn start() -> EvcxrInterpreter {
+    pub fn start(options: StartOptions) -> EvcxrInterpreter {
         let shared = Arc::new(Shared {
             context: Mutex::new(None),
-            startup: Mutex::new(Startup::Starting),
-            started: Condvar::new(),
+            startup: startup::Startup::new(options.build_dir.clone()),
             router: Mutex::new(None),
             process: Mutex::new(None),
             bootstrapped_pid: Mutex::new(None),
@@ -93,60 +79,42 @@ impl EvcxrInterpreter {
             running_cell: AtomicU64::new(0),
             flags: RwLock::new(Arc::new(CellFlags::default())),
         });
-        let starting = Arc::clone(&shared);
-        let spawned = std::thread::Builder::new()
-            .name("rhpc-evcxr-start".into())
-            .spawn(move || {
-                let outcome = start_context(&starting);
-                if let Ok(mut startup) = starting.startup.lock() {
-                    *startup = match outcome {
-                        Ok(()) => Startup::Ready,
-                        Err(message) => {
-                            log::error!("evcxr failed to start: {message}");
-                            Startup::Failed(message)
-                        }
-                    };
-                }
-                starting.started.notify_all();
-            });
-        if let Err(error) = spawned
-            && let Ok(mut startup) = shared.startup.lock()
-        {
-            *startup = Startup::Failed(format!("cannot start a thread: {error}"));
-        }
+        startup::spawn(Arc::clone(&shared), options);
         EvcxrInterpreter {
             shared,
-            language: language_info(),
+            language: language::language_info(),
         }
     }
 
-    /// Blocks until evcxr is ready; the start-up error otherwise.
-    fn wait_until_ready(&self) -> Result<(), CellError> {
-        let mut startup =
-            self.shared.startup.lock().map_err(|_| {
-                CellError::new("KernelError", "the interpreter's state is poisoned")
-            })?;
-        loop {
-            match &*startup {
-                Startup::Ready => return Ok(()),
-                Startup::Failed(message) => {
-                    return Err(CellError::new(
-                        "KernelStartupError",
-                        format!("the Rust interpreter could not start: {message}"),
-                    ));
-                }
-                Startup::Starting => {
-                    startup = self.shared.started.wait(startup).map_err(|_| {
-                        CellError::new("KernelError", "the interpreter's state is poisoned")
-                    })?;
-                }
+    /// Runs a cell, handling the kernel's own commands first.
+    fn run(&self, code: &str, io: Arc<dyn CellIo>) -> Result<Option<MimeBundle>, CellError> {
+        match magics::parse(code) {
+            Some(magics::Magic::Help) => {
+                let evcxr_help = self
+                    .run_cell(":help", Arc::new(Discard))
+                    .map(|(value, _)| value);
+                Ok(Some(magics::help_bundle(evcxr_help.ok().flatten())))
             }
+            Some(magics::Magic::Time { code }) => {
+                let (value, report) = self.run_cell(code, Arc::clone(&io))?;
+                magics::report_time(&io, report.timing);
+                Ok(value)
+            }
+            None => self.run_cell(code, io).map(|(value, _)| value),
         }
     }
 
-    fn run_cell(&self, code: &str, io: Arc<dyn CellIo>) -> Result<Option<MimeBundle>, CellError> {
-        self.wait_until_ready()?;
+    /// Runs code through evcxr; returns its value and what the cell process reported.
+    fn run_cell(
+        &self,
+        code: &str,
+        io: Arc<dyn CellIo>,
+    ) -> Result<(Option<MimeBundle>, CellReport), CellError> {
         let shared = &self.shared;
+        shared.startup.wait_ready(&*io)?;
+        for notice in shared.startup.take_notices() {
+            io.stream(StreamName::Stderr, &format!("{notice}\n"));
+        }
         let mut guard = shared
             .context
             .lock()
@@ -154,7 +122,7 @@ impl EvcxrInterpreter {
         let context = guard
             .as_mut()
             .ok_or_else(|| CellError::new("KernelError", "the interpreter is not running"))?;
-        ensure_bootstrapped(shared, context);
+        startup::ensure_bootstrapped(shared, context);
 
         let variables_before = read_snapshot(shared).variable_names();
         let flags = Arc::new(CellFlags::default());
@@ -175,9 +143,10 @@ impl EvcxrInterpreter {
         );
 
         shared.running_cell.store(0, Ordering::SeqCst);
-        let panic = with_router(shared, OutputRouter::finish_cell).flatten();
+        let report = with_router(shared, OutputRouter::finish_cell).unwrap_or_default();
         update_snapshot(shared, context);
-        classify(result, panic, &flags, code, &variables_before)
+        let value = outcome::classify(result, &report, &flags, code, &variables_before)?;
+        Ok((value, report))
     }
 }
 
@@ -191,46 +160,6 @@ fn read_snapshot(shared: &Shared) -> Snapshot {
         .read()
         .map(|s| s.clone())
         .unwrap_or_default()
-}
-
-fn start_context(shared: &Shared) -> Result<(), String> {
-    let (mut context, outputs) = CommandContext::new().map_err(|e| e.to_string())?;
-    if let Ok(mut router) = shared.router.lock() {
-        *router = Some(OutputRouter::start(outputs.stdout, outputs.stderr));
-    }
-    if let Ok(mut process) = shared.process.lock() {
-        *process = Some(context.process_handle());
-    }
-    // The user's evcxr start-up configuration (init.evcxr, prelude.rs), as evcxr_jupyter does.
-    if let Err(error) = context.execute(":load_config --quiet") {
-        log::warn!("evcxr configuration not loaded: {error}");
-    }
-    ensure_bootstrapped(shared, &mut context);
-    if let Ok(mut slot) = shared.context.lock() {
-        *slot = Some(context);
-    }
-    Ok(())
-}
-
-fn process_id(shared: &Shared) -> Option<u32> {
-    let process = shared.process.lock().ok()?.clone()?;
-    let child = process.lock().ok()?;
-    Some(child.id())
-}
-
-/// Runs the bootstrap cell in a new cell process (first start, or after a restart).
-fn ensure_bootstrapped(shared: &Shared, context: &mut CommandContext) {
-    let pid = process_id(shared);
-    let Ok(mut bootstrapped) = shared.bootstrapped_pid.lock() else {
-        return;
-    };
-    if *bootstrapped == pid {
-        return;
-    }
-    match context.execute(&bootstrap::source()) {
-        Ok(_) => *bootstrapped = pid,
-        Err(error) => log::error!("the panic hook could not be installed: {error}"),
-    }
 }
 
 fn update_snapshot(shared: &Shared, context: &CommandContext) {
@@ -262,120 +191,6 @@ fn read_input(io: &dyn CellIo, flags: &CellFlags, prompt: &str, password: bool) 
     }
 }
 
-/// Turns evcxr's result and what the cell reported into the cell's outcome.
-fn classify(
-    result: Result<EvalOutputs, evcxr::Error>,
-    panic: Option<PanicReport>,
-    flags: &CellFlags,
-    code: &str,
-    variables_before: &[String],
-) -> Result<Option<MimeBundle>, CellError> {
-    let interrupted = flags.interrupted.load(Ordering::SeqCst);
-    if let (Ok(_), Some(panic)) = (&result, panic) {
-        return Err(panic_error(panic));
-    }
-    match result {
-        Err(evcxr::Error::CompilationErrors(errors)) => Err(errors::compile_error(&errors, code)),
-        Err(evcxr::Error::SubprocessTerminated(message)) => Err(if interrupted {
-            interrupted_error(
-                "the cell did not stop within the grace period, so its process was restarted",
-                variables_before,
-            )
-        } else {
-            crashed_error(&message, variables_before)
-        }),
-        Err(evcxr::Error::TypeRedefinedVariablesLost(lost)) => Err(CellError::new(
-            "VariablesLost",
-            format!(
-                "a type was redefined, so these variables were lost: {}",
-                lost.join(", ")
-            ),
-        )),
-        Err(other) => Err(errors::other_error(&other)),
-        Ok(_) if interrupted => Err(interrupted_error(
-            "the cell stopped after an interrupt; variables are kept",
-            &[],
-        )),
-        Ok(_) if flags.stdin_denied.load(Ordering::SeqCst) => Err(CellError::new(
-            "StdinNotAvailable",
-            InputError::NotAllowed.to_string(),
-        )),
-        Ok(outputs) => Ok(to_bundle(outputs)),
-    }
-}
-
-fn panic_error(report: PanicReport) -> CellError {
-    let mut traceback = vec![format!("\x1b[1;31mpanic\x1b[0m: {}", report.message)];
-    // Locations inside the cell's generated crate mean nothing to the user.
-    if let Some(location) = report.location.filter(|l| !l.starts_with("src/lib.rs")) {
-        traceback.push(format!("  at {location}"));
-    }
-    traceback.push("Variables defined before this cell are kept.".into());
-    CellError {
-        ename: "panic".into(),
-        evalue: report.message,
-        traceback,
-    }
-}
-
-fn lost_note(variables: &[String]) -> String {
-    if variables.is_empty() {
-        String::new()
-    } else {
-        format!("; variables lost: {}", variables.join(", "))
-    }
-}
-
-fn interrupted_error(reason: &str, lost: &[String]) -> CellError {
-    CellError::new("Interrupted", format!("{reason}{}", lost_note(lost)))
-}
-
-fn crashed_error(message: &str, lost: &[String]) -> CellError {
-    let status = message
-        .lines()
-        .rev()
-        .find(|line| !line.trim().is_empty())
-        .unwrap_or(message)
-        .trim()
-        .replace("Subprocess terminated with status: ", "");
-    let mut error = CellError::new(
-        "CellProcessDied",
-        format!(
-            "the cell's process died ({status}); it was restarted{}",
-            lost_note(lost)
-        ),
-    );
-    let details: Vec<String> = message
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(str::to_owned)
-        .collect();
-    if details.len() > 1 {
-        error.traceback.extend(details);
-    }
-    error
-}
-
-/// evcxr's MIME map as a Jupyter bundle (JSON types parsed); `None` for no value.
-fn to_bundle(outputs: EvalOutputs) -> Option<MimeBundle> {
-    let content: HashMap<String, String> = outputs.content_by_mime_type;
-    // A cell ending in a unit expression (`println!(..)` without `;`) has no value to show.
-    let unit = content.len() == 1 && content.get("text/plain").is_some_and(|t| t == "()");
-    if content.is_empty() || unit {
-        return None;
-    }
-    let mut bundle = MimeBundle::new();
-    for (mime, text) in content {
-        let value = if mime.ends_with("json") {
-            serde_json::from_str(&text).unwrap_or(Value::String(text))
-        } else {
-            Value::String(text)
-        };
-        bundle.insert(mime, value);
-    }
-    Some(bundle)
-}
-
 /// Discards output (user expressions run as cells of their own).
 struct Discard;
 
@@ -393,12 +208,12 @@ impl Interpreter for EvcxrInterpreter {
     }
 
     fn execute(&self, code: &str, io: Arc<dyn CellIo>) -> Result<Option<MimeBundle>, CellError> {
-        self.run_cell(code, io)
+        self.run(code, io)
     }
 
     fn evaluate(&self, expression: &str) -> Result<MimeBundle, CellError> {
         self.run_cell(expression, Arc::new(Discard))
-            .map(Option::unwrap_or_default)
+            .map(|(value, _)| value.unwrap_or_default())
     }
 
     fn complete(&self, code: &str, cursor: usize) -> Completions {
@@ -406,7 +221,7 @@ impl Interpreter for EvcxrInterpreter {
             && let Some(context) = guard.as_mut()
         {
             match context.completions(code, cursor) {
-                Ok(found) => return completions(code, found),
+                Ok(found) => return analysis::completions(code, found),
                 Err(error) => log::debug!("evcxr completion failed: {error}"),
             }
         }
@@ -414,19 +229,15 @@ impl Interpreter for EvcxrInterpreter {
     }
 
     fn inspect(&self, code: &str, cursor: usize, _detail_level: u8) -> Option<MimeBundle> {
-        let end = snapshot::end_of_word(code, cursor);
         if let Ok(mut guard) = self.shared.context.try_lock()
             && let Some(context) = guard.as_mut()
         {
-            match context.hover_at(code, end) {
-                Ok((plain, html)) if plain != "No documentation found" && !plain.is_empty() => {
-                    let mut bundle = MimeBundle::new();
-                    bundle.insert("text/markdown".into(), json!(hover_markdown(&plain)));
-                    bundle.insert("text/html".into(), json!(html));
-                    bundle.insert("text/plain".into(), json!(plain));
-                    return Some(bundle);
+            match context.hover_at(code, snapshot::end_of_word(code, cursor)) {
+                Ok((plain, html)) => {
+                    if let Some(bundle) = analysis::hover_bundle(plain, html) {
+                        return Some(bundle);
+                    }
                 }
-                Ok(_) => {}
                 Err(error) => log::debug!("evcxr hover failed: {error}"),
             }
         }
@@ -434,35 +245,7 @@ impl Interpreter for EvcxrInterpreter {
     }
 
     fn interrupt(&self) {
-        let shared = &self.shared;
-        let cell = shared.running_cell.load(Ordering::SeqCst);
-        if cell == 0 {
-            return;
-        }
-        if let Ok(flags) = shared.flags.read() {
-            flags.interrupted.store(true, Ordering::SeqCst);
-        }
-        let Some(process) = shared.process.lock().ok().and_then(|p| p.clone()) else {
-            return;
-        };
-        if let Some(pid) = process.lock().ok().map(|c| c.id()) {
-            // SAFETY: kill(2) with a pid we started; SIGINT is counted by the cell process.
-            unsafe {
-                libc::kill(pid as libc::pid_t, libc::SIGINT);
-            }
-        }
-        let watched = Arc::clone(shared);
-        let _ = std::thread::Builder::new()
-            .name("rhpc-interrupt-watchdog".into())
-            .spawn(move || {
-                std::thread::sleep(interrupt_grace());
-                if watched.running_cell.load(Ordering::SeqCst) == cell
-                    && let Ok(mut child) = process.lock()
-                {
-                    log::info!("cell {cell} ignored the interrupt; restarting its process");
-                    let _ = child.kill();
-                }
-            });
+        interrupt::interrupt(&self.shared);
     }
 
     fn shutdown(&self) {
@@ -473,76 +256,5 @@ impl Interpreter for EvcxrInterpreter {
             let _ = child.kill();
             let _ = child.wait();
         }
-    }
-}
-
-/// evcxr's completions with Jupyter's metadata (offsets in code points, like the reply).
-fn completions(code: &str, found: evcxr::Completions) -> Completions {
-    use crate::protocol::cursor::byte_to_char;
-    let start = byte_to_char(code, found.start_offset);
-    let end = byte_to_char(code, found.end_offset);
-    let types: Vec<Value> = found
-        .completions
-        .iter()
-        .map(|c| json!({"text": c.label, "type": c.kind, "start": start, "end": end}))
-        .collect();
-    let mut metadata = serde_json::Map::new();
-    metadata.insert("_jupyter_types_experimental".into(), Value::Array(types));
-    Completions {
-        matches: found.completions.into_iter().map(|c| c.code).collect(),
-        start: found.start_offset,
-        end: found.end_offset,
-        metadata,
-    }
-}
-
-/// rust-analyzer's plain hover as Markdown: the signature as a Rust block, then the docs.
-fn hover_markdown(plain: &str) -> String {
-    let mut parts = plain.splitn(2, "\n\n");
-    let signature = parts.next().unwrap_or_default().trim();
-    let docs = parts.next().unwrap_or_default().trim();
-    if docs.is_empty() {
-        format!("```rust\n{signature}\n```")
-    } else {
-        format!("```rust\n{signature}\n```\n\n{docs}")
-    }
-}
-
-fn language_info() -> LanguageInfo {
-    let rustc = std::process::Command::new("rustc")
-        .arg("--version")
-        .output()
-        .ok()
-        .filter(|output| output.status.success())
-        .map(|output| String::from_utf8_lossy(&output.stdout).into_owned());
-    // "rustc 1.95.0 (59807616e 2026-04-14)" -> "1.95.0"
-    let version = rustc
-        .as_deref()
-        .and_then(|text| text.split_whitespace().nth(1))
-        .unwrap_or("unknown")
-        .to_owned();
-    LanguageInfo {
-        name: "rust".into(),
-        version: version.clone(),
-        mimetype: "text/rust".into(),
-        file_extension: ".rs".into(),
-        pygments_lexer: "rust".into(),
-        codemirror_mode: "rust".into(),
-        nbconvert_exporter: "script".into(),
-        banner: format!(
-            "rhpc-kernel {} - Rust {version} cells through evcxr",
-            env!("CARGO_PKG_VERSION")
-        ),
-        help_links: vec![
-            (
-                "Rust standard library".into(),
-                "https://doc.rust-lang.org/std/".into(),
-            ),
-            (
-                "The Rust book".into(),
-                "https://doc.rust-lang.org/book/".into(),
-            ),
-            ("rayon".into(), "https://docs.rs/rayon".into()),
-        ],
     }
 }

@@ -48,14 +48,36 @@ impl PanicReport {
     }
 }
 
+/// How long a cell's code ran (its compilation not included), in seconds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CellTiming {
+    /// Wall-clock time.
+    pub wall: f64,
+    /// User-mode CPU time of all threads.
+    pub user: f64,
+    /// Kernel-mode CPU time of all threads.
+    pub system: f64,
+}
+
+/// What a finished cell reported besides its output.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CellReport {
+    /// The panic that ended the cell, if it panicked.
+    pub panic: Option<PanicReport>,
+    /// How long its code ran (absent when it did not run, e.g. a compile error).
+    pub timing: Option<CellTiming>,
+    /// Rust's report of a failed allocation (`memory allocation of N bytes failed`), which
+    /// precedes the abort that ends a cell out of memory.
+    pub allocation_failure: Option<String>,
+}
+
 /// Where output goes and what the current cell has reported.
 #[derive(Default)]
 struct CellState {
     io: Option<Arc<dyn CellIo>>,
     /// A main-thread panic not yet known to have ended the cell.
     pending_panic: Option<PanicReport>,
-    /// The panic that ended the cell.
-    cell_panic: Option<PanicReport>,
+    report: CellReport,
 }
 
 enum Control {
@@ -99,18 +121,20 @@ impl OutputRouter {
         }
     }
 
-    /// Waits until the cell's output has been forwarded; returns the panic that ended the
-    /// cell, if any. Output arriving later still goes to the same `io`.
-    pub fn finish_cell(&self) -> Option<PanicReport> {
+    /// Waits until the cell's output has been forwarded; returns what the cell reported.
+    /// Output arriving later still goes to the same `io`.
+    pub fn finish_cell(&self) -> CellReport {
         let (done, finished) = crossbeam_channel::bounded(1);
         if self.control.send(Control::Barrier(done)).is_ok() {
             let _ = finished.recv_timeout(Duration::from_secs(5));
         }
-        let mut state = self.state.lock().ok()?;
+        let Ok(mut state) = self.state.lock() else {
+            return CellReport::default();
+        };
         if let Some(caught) = state.pending_panic.take() {
             emit_text(&state, StreamName::Stderr, &caught.as_stderr_text());
         }
-        state.cell_panic.take()
+        std::mem::take(&mut state.report)
     }
 }
 
@@ -178,7 +202,12 @@ impl Forwarder {
             text.push_str(&line);
             text.push('\n');
         }
-        if let Ok(state) = self.state.lock() {
+        if let Ok(mut state) = self.state.lock() {
+            if name == StreamName::Stderr
+                && let Some(line) = text.lines().find(|line| is_allocation_failure(line))
+            {
+                state.report.allocation_failure = Some(line.to_owned());
+            }
             emit_text(&state, name, &text);
         }
         if let Some(record) = record {
@@ -231,11 +260,19 @@ impl Forwarder {
                     message: "the cell panicked".into(),
                     location: None,
                 });
-                state.cell_panic = Some(report);
+                state.report.panic = Some(report);
+            }
+            Err(Record::CellTiming { wall, user, system }) => {
+                state.report.timing = Some(CellTiming { wall, user, system });
             }
             Err(_) => {}
         }
     }
+}
+
+/// The line Rust's default allocation error handler prints before aborting.
+fn is_allocation_failure(line: &str) -> bool {
+    line.starts_with("memory allocation of ") && line.ends_with(" bytes failed")
 }
 
 fn emit_text(state: &CellState, name: StreamName, text: &str) {
@@ -310,7 +347,7 @@ mod tests {
         };
         stdout.send(panic.to_line()).unwrap();
         stdout.send(Record::CellPanicked.to_line()).unwrap();
-        let report = router.finish_cell().expect("the cell panicked");
+        let report = router.finish_cell().panic.expect("the cell panicked");
         assert_eq!(report.message, "boom");
         assert!(recorder.events.lock().unwrap().is_empty());
     }
@@ -326,7 +363,7 @@ mod tests {
             };
             stdout.send(record.to_line()).unwrap();
         }
-        assert_eq!(router.finish_cell(), None);
+        assert_eq!(router.finish_cell().panic, None);
         let events = recorder.events.lock().unwrap().join("|");
         assert!(events.contains("thread '<unnamed>' panicked at src/lib.rs:1:1:\nworker"));
         assert!(events.contains("thread 'main' panicked at src/lib.rs:1:1:\ncaught"));
@@ -359,5 +396,32 @@ mod tests {
         router.finish_cell();
         let events = recorder.events.lock().unwrap().join("|");
         assert!(events.starts_with("stderr:rhpc: ignored a malformed display record"));
+    }
+}
+
+#[cfg(test)]
+mod timing_tests {
+    use super::*;
+
+    #[test]
+    fn timing_records_are_reported_not_printed() {
+        let (out_tx, out_rx) = crossbeam_channel::unbounded();
+        let (_err_tx, err_rx) = crossbeam_channel::unbounded::<String>();
+        let router = OutputRouter::start(out_rx, err_rx);
+        let record = Record::CellTiming {
+            wall: 1.5,
+            user: 2.0,
+            system: 0.25,
+        };
+        out_tx.send(record.to_line()).unwrap();
+        let report = router.finish_cell();
+        assert_eq!(
+            report.timing,
+            Some(CellTiming {
+                wall: 1.5,
+                user: 2.0,
+                system: 0.25
+            })
+        );
     }
 }
