@@ -5,6 +5,7 @@ ready in the first cell, interrupts that keep state, and recovery from cells tha
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -123,10 +124,9 @@ def test_interrupt_of_rhpc_parallel_work_keeps_variables(kernel, kc):
     code = """
 use rhpc::prelude::*;
 println!("started");
-let outcome = rhpc::par::for_each_interruptible(0..u64::MAX, |i| {
+rhpc::par::for_each(0..u64::MAX, |i| {
     std::hint::black_box(i);
-});
-outcome?;
+})?;
 """
     reply, outputs = _interrupt_during(km, kc, code, "started")
     assert reply["status"] == "error"
@@ -162,6 +162,36 @@ def test_time_reports_wall_and_cpu_time(kc):
     text = stream_text(outputs)
     assert "CPU times: user" in text and "Wall time:" in text, text
     assert result_text(outputs) == "499500"
+
+
+def test_timeit_reports_like_ipython(kc):
+    reply, outputs = execute(kc, ":timeit -n 5 -r 3 (0..1000u64).map(|x| x * x).sum::<u64>()")
+    assert reply["status"] == "ok", reply
+    results = of_type(outputs, "execute_result")
+    assert results, outputs
+    data = results[0]["content"]["data"]
+    assert re.fullmatch(
+        r"\S+ \S+ ± \S+ \S+ per loop \(mean ± std\. dev\. of 3 runs, 5 loops each\)",
+        data["text/plain"].strip(),
+    ), data["text/plain"]
+    assert "text/html" in data
+    # Without -n the loop count is chosen automatically; a block on the following lines works.
+    reply, outputs = execute(kc, ":timeit -r 2\nlet v: Vec<u32> = (0..100).collect();\nv.len()")
+    assert reply["status"] == "ok", reply
+    assert "of 2 runs" in result_text(outputs)
+    reply, _ = execute(kc, ":timeit -n zero f()")
+    assert reply["status"] == "error" and reply["ename"] == "UsageError", reply
+
+
+def test_threads_sizes_rhpcs_pool_for_later_cells(kc):
+    reply, outputs = execute(kc, ":threads 3")
+    assert reply["status"] == "ok", reply
+    assert "3 threads" in stream_text(outputs)
+    reply, outputs = execute(kc, "rhpc::par::install(rhpc::par::current_num_threads)?")
+    assert result_text(outputs) == "3", (reply, outputs)
+    execute(kc, ":threads 2")
+    reply, outputs = execute(kc, "rhpc::par::install(rhpc::par::current_num_threads)?")
+    assert result_text(outputs) == "2", (reply, outputs)
 
 
 def test_help_lists_the_kernels_commands(kc):

@@ -37,6 +37,7 @@ pub mod display;
 pub mod gpu;
 pub mod interrupt;
 pub mod jit;
+mod panic_payload;
 pub mod tasks;
 
 pub use interrupt::Interrupted;

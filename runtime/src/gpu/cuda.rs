@@ -12,6 +12,7 @@ use cudarc::driver::sys::{self, CUdevice_attribute};
 use cudarc::driver::{CudaContext, CudaStream, DriverError};
 
 use super::error::GpuError;
+use crate::panic_payload::panic_message;
 
 /// Whether `libcuda.so` can be loaded; looked up once per process (the answer cannot change).
 fn driver_present() -> bool {
@@ -57,17 +58,6 @@ pub(crate) fn alloc<T>(
         }
         other => other,
     })
-}
-
-/// The text of a caught panic's payload.
-pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(text) = payload.downcast_ref::<&str>() {
-        (*text).to_owned()
-    } else if let Some(text) = payload.downcast_ref::<String>() {
-        text.clone()
-    } else {
-        "the CUDA library panicked".to_owned()
-    }
 }
 
 fn driver_error(what: &'static str, error: DriverError) -> GpuError {

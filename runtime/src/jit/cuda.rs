@@ -12,8 +12,9 @@ use std::sync::{Arc, OnceLock};
 use cudarc::driver::{CudaFunction, CudaModule, CudaStream, LaunchConfig, PushKernelArg};
 use cudarc::nvrtc::{CompileError, CompileOptions, Ptx};
 
-use crate::gpu::cuda::{call, panic_message};
+use crate::gpu::cuda::call;
 use crate::gpu::{GpuError, Scalar};
+use crate::panic_payload::panic_message;
 
 use super::args::{Arg, ArgInner, Bound};
 use super::error::{JitError, compile_failure};
