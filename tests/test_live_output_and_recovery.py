@@ -5,10 +5,13 @@ ready in the first cell, interrupts that keep state, and recovery from cells tha
 from __future__ import annotations
 
 import json
+import os
 import re
 import tempfile
 import time
 from pathlib import Path
+
+import pytest
 
 from conftest import (
     TIMEOUT,
@@ -22,8 +25,12 @@ from conftest import (
 )
 
 
-def test_first_cell_of_a_new_session_uses_rhpc_without_dep():
-    km, kc = start_kernel()
+@pytest.mark.parametrize("source", ["checkout", "embedded"])
+def test_first_cell_of_a_new_session_uses_rhpc_without_dep(source):
+    # "embedded": the copy of rhpc's source inside the kernel binary, which a kernel uses when
+    # the checkout it was built from is gone.
+    env = {**os.environ, "RHPC_RUNTIME_PATH": "embedded"} if source == "embedded" else None
+    km, kc = start_kernel(env=env) if env else start_kernel()
     try:
         reply, outputs = execute(
             kc, 'use rhpc::prelude::*;\nHtml::new("<i>ready</i>")', timeout=900
