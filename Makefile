@@ -80,9 +80,19 @@ bench-setup: $(VENV)/.bench-installed
 bench: bench-kernel \
        bench-tasks \
        bench-array
+bench: bench-gpu
 
 bench-kernel: kernelspec
 	$(PYTHON) bench/kernel_bench.py
+
+# GPU arrays and JIT kernels (rhpc::gpu, rhpc::jit): host kernel throughput against the
+# machine's memory bandwidth, numpy and Numba; kernel cache against Numba's cache=True;
+# transfer and kernel bandwidth on a GPU when one is present.
+.PHONY: bench-gpu
+bench-gpu: $(VENV)/.bench-installed
+	mkdir -p target/bench
+	$(CARGO) run --release --locked -p rhpc --example bench_gpu -- --json target/bench/gpu.json
+	$(PYTHON) bench/bench_gpu.py target/bench/gpu.json
 
 clean:
 	$(CARGO) clean

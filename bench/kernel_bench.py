@@ -4,7 +4,12 @@ Measures, for each kernel available:
   - start to ready: from launching the process to the first kernel_info_reply (what a
     frontend waits for before it enables the notebook);
   - first cell: the first `1 + 1` after ready (evcxr kernels compile their first cell then);
-  - p50 round trip of a trivial cell (`1 + 1`) and of a function definition.
+  - p50 round trip of a trivial cell (`1 + 1`) and of a function definition;
+  - rhpc only: the first cell `use rhpc::prelude::*;` of a new session, with a cold build
+    cache (a fresh RHPC_CACHE_DIR: rhpc and its dependencies compile) and a warm one (the
+    next session, reusing that build), the issue's target being 3 s warm;
+  - rhpc only: a whole notebook (BENCH_NOTEBOOK, default notebooks/00-welcome.ipynb) run in
+    a new session, run again in the same session, and run in a restarted session.
 
 Competitors: ipykernel (always, from the venv) and evcxr_jupyter, the existing Rust kernel,
 when its binary is found (EVCXR_JUPYTER=path, PATH, or .cache/bench/bin; `make
@@ -82,6 +87,50 @@ def measure(kernel_name: str, define) -> dict:
     }
 
 
+def started_kernel(kernel_name: str, env: dict | None = None):
+    km = KernelManager(kernel_name=kernel_name)
+    km.start_kernel(env={**os.environ, **(env or {})})
+    kc = km.client()
+    kc.start_channels()
+    kc.wait_for_ready(timeout=120)
+    return km, kc
+
+
+def stopped(km, kc) -> None:
+    kc.stop_channels()
+    km.shutdown_kernel(now=True)
+
+
+def measure_first_rhpc_cell() -> dict:
+    """First `use rhpc::prelude::*;` cell of a new session: cold, then warm build cache."""
+    cache = {"RHPC_CACHE_DIR": tempfile.mkdtemp(prefix="rhpc-bench-cache-")}
+    times = {}
+    for label in ("cold", "warm", "warm again"):
+        km, kc = started_kernel("rhpc", cache)
+        times[label] = run_cell(kc, "use rhpc::prelude::*;", timeout=1800)
+        stopped(km, kc)
+    shutil.rmtree(cache["RHPC_CACHE_DIR"], ignore_errors=True)
+    return times
+
+
+def notebook_cells(path: Path) -> list[str]:
+    cells = json.loads(path.read_text())["cells"]
+    return ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+
+
+def measure_notebook(path: Path) -> dict:
+    """Runs every code cell of `path`: in a new session, again in it, then after a restart."""
+    cells = notebook_cells(path)
+    km, kc = started_kernel("rhpc")
+    first = sum(run_cell(kc, code, timeout=900) for code in cells)
+    again = sum(run_cell(kc, code, timeout=900) for code in cells)
+    stopped(km, kc)
+    km, kc = started_kernel("rhpc")
+    restarted = sum(run_cell(kc, code, timeout=900) for code in cells)
+    stopped(km, kc)
+    return {"cells": len(cells), "first": first, "again": again, "restarted": restarted}
+
+
 def rust_fn(i: int) -> str:
     return f"fn scale_{i}(x: i64) -> i64 {{ x * {i} }}"
 
@@ -140,6 +189,18 @@ def main() -> None:
     print(f"  1 + 1         {theirs['trivial'] / ours['trivial']:6.2f}x")
     if "define" in theirs:
         print(f"  fn def        {theirs['define'] / ours['define']:6.2f}x")
+    first_cell = measure_first_rhpc_cell()
+    print("\nrhpc-kernel: first cell `use rhpc::prelude::*;` of a new session")
+    for label, seconds in first_cell.items():
+        print(f"  {label + ' build cache':<24}{fmt(seconds):>12}")
+    notebook = ROOT / os.environ.get("BENCH_NOTEBOOK", "notebooks/00-welcome.ipynb")
+    runs = measure_notebook(notebook)
+    print(f"\nrhpc-kernel: {notebook.name}, {runs['cells']} code cells, all run")
+    print(f"  {'in a new session':<24}{fmt(runs['first']):>12}")
+    print(f"  {'again, same session':<24}{fmt(runs['again']):>12}"
+          f"   {runs['again'] / runs['first']:.2f}x the first")
+    print(f"  {'after a restart':<24}{fmt(runs['restarted']):>12}"
+          f"   {runs['restarted'] / runs['first']:.2f}x the first")
     py = results["ipykernel"]
     print("vs ipykernel (measured in this run; Python cells are interpreted, not compiled):")
     print(f"  start->ready  {py['ready'] / ours['ready']:6.2f}x")

@@ -11,6 +11,7 @@
 //! - [`cell_process`]: the child process evcxr runs cells in (our own binary, in another mode).
 //! - [`history`], [`kernelspec`]: the history file and `install`/`uninstall`.
 //! - [`workspace`]: persistent build directories, so sessions reuse what earlier ones built.
+//! - [`runtime_source`]: the rhpc crate's source, embedded for kernels without a checkout.
 
 pub mod bridge;
 pub mod cell_process;
@@ -18,5 +19,6 @@ pub mod history;
 pub mod interpreter;
 pub mod kernelspec;
 pub mod protocol;
+pub mod runtime_source;
 pub mod server;
 pub mod workspace;

@@ -12,7 +12,9 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use rhpc_kernel::interpreter::evcxr::{EvcxrInterpreter, StartOptions};
 use rhpc_kernel::kernelspec::{self, Location};
-use rhpc_kernel::{bridge, cell_process, history::History, interpreter, server, workspace};
+use rhpc_kernel::{
+    bridge, cell_process, history::History, interpreter, runtime_source, server, workspace,
+};
 
 /// The interrupt counter of this (cell) process, for code in cells to find with `dlsym`.
 /// Exported by `build.rs`; see `cell_process::interrupts`.
@@ -179,12 +181,29 @@ fn serve(connection_file: &std::path::Path) -> anyhow::Result<()> {
     std::process::exit(0)
 }
 
-/// The rhpc crate every session gets: `$RHPC_RUNTIME_PATH`, else the `runtime/` folder of the
-/// repository this kernel was built from.
+/// The rhpc crate every session gets: `$RHPC_RUNTIME_PATH` (`embedded` forces the copy
+/// inside this binary), else the `runtime/` folder of the checkout this kernel was built from,
+/// else the embedded copy, written under the cache directory.
 fn runtime_path() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("RHPC_RUNTIME_PATH") {
+    let requested = std::env::var_os("RHPC_RUNTIME_PATH");
+    if let Some(path) = requested.as_ref().filter(|p| *p != "embedded") {
         return (!path.is_empty()).then(|| PathBuf::from(path));
     }
     let built_from = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime");
-    built_from.canonicalize().ok()
+    if requested.is_none()
+        && let Ok(checkout) = built_from.canonicalize()
+    {
+        return Some(checkout);
+    }
+    let root = workspace::cache_root()?;
+    match runtime_source::extract(&root) {
+        Ok(path) => Some(path),
+        Err(error) => {
+            log::error!(
+                "cannot write rhpc's embedded source under {}: {error}",
+                root.display()
+            );
+            None
+        }
+    }
 }

@@ -11,6 +11,11 @@
 //!   text everywhere else;
 //! - [`interrupt`]: cooperative interrupts, so long operations stop when the user presses
 //!   the notebook's stop button and keep every variable;
+//! - [`gpu`]: devices (CUDA or the host), device arrays with explicit transfers, pinned
+//!   buffers, streams, events and transfer timelines (the course's CuPy chapter);
+//! - [`jit`]: CuPy-style elementwise, reduction and raw kernels compiled at first call for
+//!   the device (NVRTC on CUDA, native code on the host) and cached on disk (the Numba and
+//!   CuPy kernel chapters);
 //! - [`tasks`]: Dask-style task graphs (`delayed!`, compute, schedulers), futures on local
 //!   workers, graph pictures, task streams and progress bars;
 //! - `frame` (cargo feature `frame`): partitioned dataframes on arrow (Dask's
@@ -39,7 +44,10 @@ pub mod bag;
 pub mod display;
 #[cfg(feature = "frame")]
 pub mod frame;
+pub mod gpu;
 pub mod interrupt;
+pub mod jit;
+mod panic_payload;
 pub mod tasks;
 mod tree;
 
@@ -47,6 +55,7 @@ pub use interrupt::Interrupted;
 
 /// Everything a notebook usually needs: `use rhpc::prelude::*;`.
 pub mod prelude {
+    pub use crate::args;
     pub use crate::array::BlockedArray;
     pub use crate::bag::Bag;
     pub use crate::delayed;
@@ -56,7 +65,11 @@ pub mod prelude {
     };
     #[cfg(feature = "frame")]
     pub use crate::frame::{DataFrame, col, lit};
+    pub use crate::gpu::{Device, DeviceArray, GpuError, GpuTimeline, PinnedBuffer, Stream};
     pub use crate::interrupt::{InterruptCheck, Interrupted};
+    pub use crate::jit::{
+        ElementwiseKernel, JitError, Kernel, RawKernel, ReductionKernel, cache_info,
+    };
     pub use crate::tasks::{
         Client, Compute, Delayed, Future, FutureStatus, Scheduler, Synchronous, TaskStream,
         Threads, as_completed, compute,

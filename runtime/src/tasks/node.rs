@@ -7,8 +7,9 @@ use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
-use super::error::{TaskError, panic_message};
+use super::error::TaskError;
 use super::key::Key;
+use crate::panic_payload::panic_message;
 
 /// A task's result, with its type erased: what flows between tasks and schedulers.
 ///

@@ -19,6 +19,30 @@ pub enum Magic<'a> {
         /// The code to run and time.
         code: &'a str,
     },
+    /// `:timeit [-n N] [-r R] code`: time code in a loop, as IPython's `%timeit` does.
+    Timeit {
+        /// Loops per run (`-n`); chosen automatically when absent.
+        loops: Option<u64>,
+        /// Runs (`-r`); rhpc's default (7) when absent.
+        repeat: Option<u64>,
+        /// The expression or block to time.
+        code: &'a str,
+    },
+    /// `:threads N`: size the session's parallel pool.
+    Threads {
+        /// The thread count.
+        threads: usize,
+    },
+    /// A kernel command with arguments it cannot take; holds its usage line.
+    Malformed {
+        /// How the command is used.
+        usage: &'static str,
+    },
+    /// `:rhpc_features a b`: rebuild the session's rhpc with these cargo features.
+    RhpcFeatures {
+        /// Feature names (separated by spaces or commas).
+        features: Vec<&'a str>,
+    },
 }
 
 /// One line per command, for `:help`.
@@ -30,6 +54,18 @@ pub const HELP: &[(&str, &str)] = &[
     (
         ":time",
         "run the rest of the cell and report its wall-clock and CPU time (IPython's %%time)",
+    ),
+    (
+        ":timeit [-n N] [-r R] CODE",
+        "time CODE (rest of the line, or the lines below): R runs of N loops, N chosen automatically",
+    ),
+    (
+        ":threads N",
+        "size the parallel pool used by rhpc (and rayon, from a new session) to N threads",
+    ),
+    (
+        ":rhpc_features F..",
+        "turn on rhpc's optional cargo features for this session (e.g. `frame`)",
     ),
     ("?NAME", "show the documentation of NAME in the pager"),
 ];
@@ -50,7 +86,62 @@ pub fn parse(code: &str) -> Option<Magic<'_>> {
             };
             Some(Magic::Time { code })
         }
+        ":timeit" => Some(parse_timeit(first_line, rest)),
+        ":threads" => {
+            let threads = words.next().and_then(|n| n.parse::<usize>().ok());
+            Some(match threads {
+                Some(threads) if threads > 0 && words.next().is_none() => {
+                    Magic::Threads { threads }
+                }
+                _ => Magic::Malformed {
+                    usage: ":threads N (a positive number of threads)",
+                },
+            })
+        }
+        ":rhpc_features" if rest.trim().is_empty() => Some(Magic::RhpcFeatures {
+            features: words
+                .flat_map(|word| word.split(','))
+                .filter(|feature| !feature.is_empty())
+                .collect(),
+        }),
         _ => None,
+    }
+}
+
+const TIMEIT_USAGE: &str = ":timeit [-n LOOPS] [-r RUNS] <expression or block>";
+
+/// `:timeit`'s options and code: the rest of the first line, or the lines below it.
+fn parse_timeit<'a>(first_line: &'a str, rest: &'a str) -> Magic<'a> {
+    let malformed = Magic::Malformed {
+        usage: TIMEIT_USAGE,
+    };
+    let mut remaining = first_line.trim_start()[":timeit".len()..].trim_start();
+    let (mut loops, mut repeat) = (None, None);
+    while let Some(flag @ ("-n" | "-r")) = remaining.get(..2) {
+        let after = remaining[2..].trim_start();
+        let end = after.find(char::is_whitespace).unwrap_or(after.len());
+        let Some(value) = after[..end].parse::<u64>().ok().filter(|v| *v > 0) else {
+            return malformed;
+        };
+        if flag == "-n" {
+            loops = Some(value);
+        } else {
+            repeat = Some(value);
+        }
+        remaining = after[end..].trim_start();
+    }
+    let code = if remaining.trim().is_empty() {
+        rest
+    } else {
+        remaining
+    };
+    if code.trim().is_empty() {
+        return malformed;
+    }
+    Magic::Timeit {
+        loops,
+        repeat,
+        code,
     }
 }
 
@@ -134,8 +225,48 @@ mod tests {
             Some(Magic::Time { code: "fib(30)" })
         );
         assert_eq!(parse(":timing"), None);
+        assert_eq!(
+            parse(":rhpc_features frame, gpu"),
+            Some(Magic::RhpcFeatures {
+                features: vec!["frame", "gpu"]
+            })
+        );
         assert_eq!(parse(":vars"), None);
         assert_eq!(parse("let x = 1;"), None);
+    }
+
+    #[test]
+    fn timeit_takes_options_and_inline_or_following_code() {
+        assert_eq!(
+            parse(":timeit -n 10 -r3 fib(20)"),
+            Some(Magic::Timeit {
+                loops: Some(10),
+                repeat: Some(3),
+                code: "fib(20)"
+            })
+        );
+        assert_eq!(
+            parse(":timeit\nlet v = vec![1; 100];\nv.len()"),
+            Some(Magic::Timeit {
+                loops: None,
+                repeat: None,
+                code: "let v = vec![1; 100];\nv.len()"
+            })
+        );
+        assert_eq!(
+            parse(":timeit -n x f()"),
+            Some(Magic::Malformed {
+                usage: TIMEIT_USAGE
+            })
+        );
+        assert_eq!(
+            parse(":timeit"),
+            Some(Magic::Malformed {
+                usage: TIMEIT_USAGE
+            })
+        );
+        assert_eq!(parse(":threads 4"), Some(Magic::Threads { threads: 4 }));
+        assert!(matches!(parse(":threads 0"), Some(Magic::Malformed { .. })));
     }
 
     #[test]

@@ -6,13 +6,15 @@
 //!   at once and early cells wait with visible progress;
 //! - [`output`]: the cell's stdout and stderr, live, with display records and panic reports;
 //! - [`outcome`]: what a cell's result was (value, compile error, panic, crash, interrupt);
-//! - [`magics`]: the kernel's own commands (`:help`, `:time`), in front of evcxr's;
+//! - [`magics`]: the kernel's own commands (`:help`, `:time`, `:timeit`, `:threads`), in
+//!   front of evcxr's, with [`generated`] cells for those that call rhpc;
 //! - [`interrupt`], [`analysis`] (completion, hover), [`snapshot`] (answers while busy),
 //!   [`errors`] (rustc-style compile errors), [`language`], [`bootstrap`].
 
 mod analysis;
 mod bootstrap;
 mod errors;
+mod generated;
 mod interrupt;
 mod language;
 mod magics;
@@ -63,6 +65,8 @@ struct Shared {
 pub struct EvcxrInterpreter {
     shared: Arc<Shared>,
     language: LanguageInfo,
+    /// The rhpc crate the session was started with.
+    runtime: Option<std::path::PathBuf>,
 }
 
 impl EvcxrInterpreter {
@@ -79,10 +83,12 @@ impl EvcxrInterpreter {
             running_cell: AtomicU64::new(0),
             flags: RwLock::new(Arc::new(CellFlags::default())),
         });
+        let runtime = options.runtime.clone();
         startup::spawn(Arc::clone(&shared), options);
         EvcxrInterpreter {
             shared,
             language: language::language_info(),
+            runtime,
         }
     }
 
@@ -99,6 +105,35 @@ impl EvcxrInterpreter {
                 let (value, report) = self.run_cell(code, Arc::clone(&io))?;
                 magics::report_time(&io, report.timing);
                 Ok(value)
+            }
+            Some(magics::Magic::Timeit {
+                loops,
+                repeat,
+                code,
+            }) => self
+                .run_cell(&generated::timeit(loops, repeat, code), io)
+                .map(|(value, _)| value),
+            Some(magics::Magic::Threads { threads }) => {
+                let value = self
+                    .run_cell(&generated::threads(threads), Arc::clone(&io))?
+                    .0;
+                // Cell processes started later (after a restart) size rayon's pool from this.
+                let _ = self.run_cell(
+                    &format!(":env RAYON_NUM_THREADS={threads}"),
+                    Arc::new(Discard),
+                );
+                Ok(value)
+            }
+            Some(magics::Magic::Malformed { usage }) => {
+                Err(CellError::new("UsageError", format!("usage: {usage}")))
+            }
+            Some(magics::Magic::RhpcFeatures { features }) => {
+                let runtime = self.runtime.as_deref().ok_or_else(|| {
+                    CellError::new("RhpcUnavailable", "this session has no rhpc crate")
+                })?;
+                let line = startup::dependency_line(runtime, &features);
+                io.stream(StreamName::Stdout, &format!("{line}\n"));
+                self.run_cell(&line, io).map(|(value, _)| value)
             }
             None => self.run_cell(code, io).map(|(value, _)| value),
         }

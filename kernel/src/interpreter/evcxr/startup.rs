@@ -238,11 +238,21 @@ fn runtime_dependency(shared: &Shared, runtime: &std::path::Path) -> Option<Stri
         ));
         return None;
     }
-    let path = runtime
-        .to_string_lossy()
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"");
-    Some(format!(":dep rhpc = {{ path = \"{path}\" }}"))
+    Some(dependency_line(runtime, &[]))
+}
+
+/// evcxr's `:dep` line for the rhpc crate at `runtime`, with cargo `features`.
+pub fn dependency_line(runtime: &std::path::Path, features: &[&str]) -> String {
+    let quote = |text: &str| format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""));
+    let path = quote(&runtime.to_string_lossy());
+    if features.is_empty() {
+        return format!(":dep rhpc = {{ path = {path} }}");
+    }
+    let features: Vec<String> = features.iter().map(|f| quote(f)).collect();
+    format!(
+        ":dep rhpc = {{ path = {path}, features = [{}] }}",
+        features.join(", ")
+    )
 }
 
 fn mark_bootstrapped(shared: &Shared) {
