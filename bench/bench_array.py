@@ -16,7 +16,7 @@ import argparse
 import json
 import os
 import statistics
-import time
+import timeit
 
 import dask
 import dask.array as da
@@ -28,14 +28,10 @@ CHUNK_COUNTS = (5, 50, 500)
 REPEATS = int(os.environ.get("BENCH_REPEATS", "7"))
 
 
-def median_time(run, repeats=REPEATS):
-    run()  # warm-up, as on the Rust side
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def median_time(run):
+    """The median of REPEATS runs after one warm-up run, as on the Rust side."""
+    run()
+    return statistics.median(timeit.repeat(run, number=1, repeat=REPEATS))
 
 
 def ms(seconds):

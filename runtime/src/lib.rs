@@ -48,6 +48,7 @@ pub mod gpu;
 pub mod interrupt;
 pub mod jit;
 mod panic_payload;
+mod partitions;
 pub mod tasks;
 mod tree;
 

@@ -10,8 +10,8 @@ use super::block::Block;
 use super::chunks::ChunkGrid;
 use super::element::Element;
 use super::error::ArrayError;
+use crate::partitions::persist_tasks;
 use crate::tasks::{AnyDelayed, Compute, Graph, Outputs, TaskError, Value};
-use crate::tree::fresh_name;
 
 /// The fan-in of tree reductions unless [`with_fan_in`](BlockedArray::with_fan_in) says
 /// otherwise: each combining task takes up to this many partial results.
@@ -276,11 +276,8 @@ impl<T: Element> BlockedArray<T> {
     /// # Ok::<(), rhpc::array::ArrayError>(())
     /// ```
     pub fn persist(&self, how: &Compute<'_>) -> Result<BlockedArray<T>, TaskError> {
-        let values = how.run_any(&self.to_delayed())?;
-        let blocks = values
-            .into_iter()
-            .map(|value| Block::task(AnyDelayed::value(fresh_name("persisted"), value)))
-            .collect();
+        let tasks = persist_tasks(how, &self.to_delayed())?;
+        let blocks = tasks.into_iter().map(Block::task).collect();
         Ok(self.derive(self.grid.clone(), blocks, self.name))
     }
 }

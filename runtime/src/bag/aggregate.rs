@@ -7,8 +7,8 @@ use std::hash::Hash;
 use std::sync::Arc;
 
 use super::collection::{Bag, items};
-use crate::tasks::{AnyDelayed, Delayed, Value};
-use crate::tree::{downcast, tree};
+use crate::tasks::{Delayed, Value};
+use crate::tree::downcast;
 
 impl<T: Send + Sync + 'static> Bag<T> {
     /// The general aggregation: `part` per partition, `merge` over partial results (in
@@ -24,30 +24,19 @@ impl<T: Send + Sync + 'static> Bag<T> {
         A: Send + Sync + 'static,
         R: Send + Sync + 'static,
     {
-        let part = Arc::new(part);
-        let partials = self
-            .partitions
-            .iter()
-            .map(|partition| {
-                let part = part.clone();
-                AnyDelayed::task(format!("{name}-part"), vec![partition.clone()], move |v| {
-                    Ok(Arc::new(part(items::<T>(&v[0])?)) as Value)
-                })
-            })
-            .collect();
         let merge = Arc::new(move |values: &[Value]| -> Result<A, String> {
             let parts: Result<Vec<&A>, String> = values.iter().map(downcast::<A>).collect();
             Ok(merge(parts?))
         });
         let combine = merge.clone();
-        tree(
-            partials,
-            self.fan_in,
-            name,
-            Arc::new(move |values: &[Value]| Ok(Arc::new(combine(values)?) as Value)),
-            move |values| Ok(Arc::new(finish(merge(values)?)) as Value),
-        )
-        .typed()
+        self.parts
+            .aggregate(
+                name,
+                move |value| Ok(Arc::new(part(items::<T>(value)?)) as Value),
+                Arc::new(move |values: &[Value]| Ok(Arc::new(combine(values)?) as Value)),
+                move |values| Ok(Arc::new(finish(merge(values)?)) as Value),
+            )
+            .typed()
     }
 
     /// Folds every item into an accumulator: `binop` within each partition starting from

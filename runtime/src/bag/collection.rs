@@ -2,15 +2,17 @@
 //! how a bag shows itself.
 
 use std::fmt;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use super::error::BagError;
 use crate::display::{MimeBundle, Render, escape_html};
+use crate::partitions::Partitions;
 use crate::tasks::{AnyDelayed, Compute, Graph, Outputs, Scheduler, TaskError, Value};
 
 /// The fan-in of a bag's tree aggregations unless
 /// [`with_fan_in`](Bag::with_fan_in) says otherwise.
-pub const DEFAULT_FAN_IN: usize = 8;
+pub const DEFAULT_FAN_IN: usize = crate::partitions::DEFAULT_FAN_IN;
 
 /// A lazy collection of items in partitions, each partition a `Vec<T>` computed by a task
 /// (Dask's `dask.bag`): for semi-structured data such as lines of text or records, with
@@ -26,21 +28,13 @@ pub const DEFAULT_FAN_IN: usize = 8;
 /// # Ok::<(), rhpc::bag::BagError>(())
 /// ```
 pub struct Bag<T> {
-    pub(crate) partitions: Arc<Vec<AnyDelayed>>,
-    pub(crate) fan_in: usize,
-    /// The last operation, for the repr.
-    pub(crate) name: &'static str,
-    _items: std::marker::PhantomData<fn() -> T>,
+    pub(crate) parts: Partitions,
+    _items: PhantomData<fn() -> T>,
 }
 
 impl<T> Clone for Bag<T> {
     fn clone(&self) -> Self {
-        Bag {
-            partitions: self.partitions.clone(),
-            fan_in: self.fan_in,
-            name: self.name,
-            _items: std::marker::PhantomData,
-        }
+        Bag::of(self.parts.clone())
     }
 }
 
@@ -51,24 +45,24 @@ pub(crate) fn items<T: 'static>(value: &Value) -> Result<&Vec<T>, String> {
         .ok_or_else(|| format!("a partition is not a Vec<{}>", std::any::type_name::<T>()))
 }
 
+impl<T> Bag<T> {
+    /// The bag of these partitions (each task giving a `Vec<T>`).
+    pub(crate) fn of(parts: Partitions) -> Bag<T> {
+        Bag {
+            parts,
+            _items: PhantomData,
+        }
+    }
+}
+
 impl<T: Send + Sync + 'static> Bag<T> {
     pub(crate) fn from_partitions(partitions: Vec<AnyDelayed>, name: &'static str) -> Bag<T> {
-        Bag {
-            partitions: Arc::new(partitions),
-            fan_in: DEFAULT_FAN_IN,
-            name,
-            _items: std::marker::PhantomData,
-        }
+        Bag::of(Partitions::new(partitions, name))
     }
 
     /// A bag of other items with this bag's settings.
     pub(crate) fn derive<U>(&self, partitions: Vec<AnyDelayed>, name: &'static str) -> Bag<U> {
-        Bag {
-            partitions: Arc::new(partitions),
-            fan_in: self.fan_in,
-            name,
-            _items: std::marker::PhantomData,
-        }
+        Bag::of(self.parts.derive(partitions, name))
     }
 
     /// The number of partitions.
@@ -78,7 +72,7 @@ impl<T: Send + Sync + 'static> Bag<T> {
     /// # Ok::<(), rhpc::bag::BagError>(())
     /// ```
     pub fn npartitions(&self) -> usize {
-        self.partitions.len()
+        self.parts.len()
     }
 
     /// The same bag with aggregations combining `fan_in` partial results per task (at
@@ -91,12 +85,11 @@ impl<T: Send + Sync + 'static> Bag<T> {
     /// # Ok::<(), rhpc::bag::BagError>(())
     /// ```
     pub fn with_fan_in(&self, fan_in: usize) -> Result<Bag<T>, BagError> {
-        if fan_in < 2 {
-            return Err(BagError::BadFanIn(fan_in));
-        }
-        let mut bag = self.clone();
-        bag.fan_in = fan_in;
-        Ok(bag)
+        let parts = self
+            .parts
+            .with_fan_in(fan_in)
+            .ok_or(BagError::BadFanIn(fan_in))?;
+        Ok(Bag::of(parts))
     }
 
     /// One task per partition, giving its items as a `Vec<T>`.
@@ -107,7 +100,7 @@ impl<T: Send + Sync + 'static> Bag<T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn to_delayed(&self) -> Vec<AnyDelayed> {
-        self.partitions.to_vec()
+        self.parts.tasks().to_vec()
     }
 
     /// The task graph computing every partition.
@@ -118,7 +111,7 @@ impl<T: Send + Sync + 'static> Bag<T> {
     /// # Ok::<(), rhpc::bag::BagError>(())
     /// ```
     pub fn graph(&self) -> Graph {
-        Graph::new(&self.partitions)
+        self.parts.graph()
     }
 
     /// A picture of the task graph.
@@ -178,15 +171,15 @@ impl<T: Clone + Send + Sync + 'static> Bag<T> {
     /// # Ok::<(), rhpc::bag::BagError>(())
     /// ```
     pub fn take_with(&self, n: usize, how: &Compute<'_>) -> Result<Vec<T>, TaskError> {
-        let mut out = Vec::with_capacity(n);
-        for partition in self.partitions.iter() {
-            if out.len() >= n {
-                break;
-            }
-            let items: Vec<T> = how.run(&partition.typed::<Vec<T>>())?;
-            out.extend(items.into_iter().take(n - out.len()));
+        if n == 0 {
+            return Ok(Vec::new());
         }
-        Ok(out)
+        let mut seen = 0;
+        let parts = self.parts.leading(how, |part: &Vec<T>| {
+            seen += part.len();
+            seen >= n
+        })?;
+        Ok(parts.into_iter().flatten().take(n).collect())
     }
 
     /// Computes every partition now (with `how`) and returns a bag holding them.
@@ -199,12 +192,7 @@ impl<T: Clone + Send + Sync + 'static> Bag<T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn persist(&self, how: &Compute<'_>) -> Result<Bag<T>, TaskError> {
-        let values = how.run_any(&self.partitions)?;
-        let partitions = values
-            .into_iter()
-            .map(|value| AnyDelayed::value(crate::tree::fresh_name("persisted"), value))
-            .collect();
-        Ok(self.derive(partitions, self.name))
+        Ok(Bag::of(self.parts.persist(how)?))
     }
 }
 
@@ -212,13 +200,13 @@ impl<T: Clone + Send + Sync + 'static> Outputs for Bag<T> {
     type Values = Vec<T>;
 
     fn nodes(&self, into: &mut Vec<AnyDelayed>) {
-        into.extend(self.partitions.iter().cloned());
+        into.extend(self.parts.tasks().iter().cloned());
     }
 
     /// Concatenates the partitions.
     fn values(&self, values: &mut std::vec::IntoIter<Value>) -> Result<Vec<T>, TaskError> {
         let mut out = Vec::new();
-        for _ in 0..self.partitions.len() {
+        for _ in 0..self.parts.len() {
             let value = values.next().ok_or_else(|| {
                 TaskError::Scheduler("a scheduler returned too few values".into())
             })?;
@@ -245,8 +233,8 @@ impl<T> fmt::Display for Bag<T> {
         write!(
             f,
             "Bag<{}, npartitions={}>",
-            self.name,
-            self.partitions.len()
+            self.parts.name(),
+            self.parts.len()
         )
     }
 }
@@ -260,7 +248,7 @@ impl<T> fmt::Debug for Bag<T> {
 impl<T> Render for Bag<T> {
     /// Its name, item type, partitions and tasks.
     fn render(&self) -> MimeBundle {
-        let tasks = Graph::new(&self.partitions).len();
+        let tasks = self.parts.graph().len();
         let html = format!(
             "<table><tbody>\
              <tr><th style=\"text-align:left\">Bag</th><td>{}</td></tr>\
@@ -268,9 +256,9 @@ impl<T> Render for Bag<T> {
              <tr><th style=\"text-align:left\">Partitions</th><td>{}</td></tr>\
              <tr><th style=\"text-align:left\">Tasks</th><td>{tasks}</td></tr>\
              </tbody></table>",
-            escape_html(self.name),
+            escape_html(self.parts.name()),
             escape_html(std::any::type_name::<T>()),
-            self.partitions.len(),
+            self.parts.len(),
         );
         MimeBundle::text(self.to_string()).with("text/html", html)
     }

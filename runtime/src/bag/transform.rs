@@ -20,17 +20,9 @@ impl<T: Send + Sync + 'static> Bag<T> {
         U: Send + Sync + 'static,
         F: Fn(&[T]) -> Vec<U> + Send + Sync + 'static,
     {
-        let f = Arc::new(f);
-        let partitions = self
-            .partitions
-            .iter()
-            .map(|partition| {
-                let f = f.clone();
-                crate::tasks::AnyDelayed::task(name, vec![partition.clone()], move |values| {
-                    Ok(Arc::new(f(items::<T>(&values[0])?)) as Value)
-                })
-            })
-            .collect();
+        let partitions = self.parts.each(name, move |value| {
+            Ok(Arc::new(f(items::<T>(value)?)) as Value)
+        });
         self.derive(partitions, name)
     }
 

@@ -7,12 +7,13 @@ use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 
 use super::error::FrameError;
+use crate::partitions::Partitions;
 use crate::tasks::{AnyDelayed, Compute, Delayed, Graph, Outputs, Scheduler, TaskError, Value};
-use crate::tree::fresh_name;
+use crate::tree::{downcast, fresh_name};
 
 /// The fan-in of group-by trees unless [`with_fan_in`](DataFrame::with_fan_in) says
 /// otherwise.
-pub const DEFAULT_FAN_IN: usize = 8;
+pub const DEFAULT_FAN_IN: usize = crate::partitions::DEFAULT_FAN_IN;
 
 /// A lazy table in partitions along its rows, each partition an arrow [`RecordBatch`]
 /// ("one Dask DataFrame is comprised of many in-memory pandas DataFrames separated along
@@ -41,10 +42,7 @@ pub const DEFAULT_FAN_IN: usize = 8;
 #[derive(Clone)]
 pub struct DataFrame {
     pub(crate) schema: SchemaRef,
-    pub(crate) partitions: Arc<Vec<AnyDelayed>>,
-    pub(crate) fan_in: usize,
-    /// The last operation, for the repr.
-    pub(crate) name: &'static str,
+    pub(crate) parts: Partitions,
 }
 
 /// A partition's batch.
@@ -65,9 +63,7 @@ impl DataFrame {
         }
         Ok(DataFrame {
             schema,
-            partitions: Arc::new(partitions),
-            fan_in: DEFAULT_FAN_IN,
-            name,
+            parts: Partitions::new(partitions, name),
         })
     }
 
@@ -80,9 +76,7 @@ impl DataFrame {
     ) -> DataFrame {
         DataFrame {
             schema,
-            partitions: Arc::new(partitions),
-            fan_in: self.fan_in,
-            name,
+            parts: self.parts.derive(partitions, name),
         }
     }
 
@@ -155,7 +149,7 @@ impl DataFrame {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn npartitions(&self) -> usize {
-        self.partitions.len()
+        self.parts.len()
     }
 
     /// The same dataframe with group-bys combining `fan_in` partial results per task.
@@ -169,12 +163,14 @@ impl DataFrame {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn with_fan_in(&self, fan_in: usize) -> Result<DataFrame, FrameError> {
-        if fan_in < 2 {
-            return Err(FrameError::BadFanIn(fan_in));
-        }
-        let mut df = self.clone();
-        df.fan_in = fan_in;
-        Ok(df)
+        let parts = self
+            .parts
+            .with_fan_in(fan_in)
+            .ok_or(FrameError::BadFanIn(fan_in))?;
+        Ok(DataFrame {
+            schema: self.schema.clone(),
+            parts,
+        })
     }
 
     /// One task per partition, giving its `RecordBatch`.
@@ -188,7 +184,7 @@ impl DataFrame {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn to_delayed(&self) -> Vec<AnyDelayed> {
-        self.partitions.to_vec()
+        self.parts.tasks().to_vec()
     }
 
     /// The task graph computing every partition.
@@ -202,7 +198,7 @@ impl DataFrame {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn graph(&self) -> Graph {
-        Graph::new(&self.partitions)
+        self.parts.graph()
     }
 
     /// A picture of the task graph.
@@ -231,23 +227,17 @@ impl DataFrame {
     /// ```
     #[allow(clippy::len_without_is_empty)] // the length is lazy: is_empty would compute it
     pub fn len(&self) -> Delayed<usize> {
-        let counts = self
-            .partitions
-            .iter()
-            .map(|p| {
-                AnyDelayed::task("len-part", vec![p.clone()], |v| {
-                    Ok(Arc::new(batch(&v[0])?.num_rows()) as Value)
-                })
-            })
-            .collect();
         let sum = |values: &[Value]| -> Result<Value, String> {
             let mut total = 0usize;
             for v in values {
-                total += crate::tree::downcast::<usize>(v)?;
+                total += downcast::<usize>(v)?;
             }
             Ok(Arc::new(total) as Value)
         };
-        crate::tree::tree(counts, self.fan_in, "len", Arc::new(sum), sum).typed()
+        let rows = |v: &Value| Ok(Arc::new(batch(v)?.num_rows()) as Value);
+        self.parts
+            .aggregate("len", rows, Arc::new(sum), sum)
+            .typed()
     }
 
     /// Every partition, concatenated into one batch (default scheduler).
@@ -290,17 +280,11 @@ impl DataFrame {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn head(&self, n: usize) -> Result<RecordBatch, TaskError> {
-        let how = Compute::default();
-        let mut batches = Vec::new();
         let mut rows = 0;
-        for partition in self.partitions.iter() {
-            if rows >= n {
-                break;
-            }
-            let part: RecordBatch = how.run(&partition.typed::<RecordBatch>())?;
-            rows += part.num_rows();
-            batches.push(part);
-        }
+        let batches = self.parts.leading(&Compute::default(), |b: &RecordBatch| {
+            rows += b.num_rows();
+            rows >= n
+        })?;
         let all = concat(&self.schema, &batches)?;
         Ok(all.slice(0, n.min(all.num_rows())))
     }
@@ -319,12 +303,10 @@ impl DataFrame {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn persist(&self, how: &Compute<'_>) -> Result<DataFrame, TaskError> {
-        let values = how.run_any(&self.partitions)?;
-        let partitions = values
-            .into_iter()
-            .map(|v| AnyDelayed::value(fresh_name("persisted"), v))
-            .collect();
-        Ok(self.derive(self.schema.clone(), partitions, self.name))
+        Ok(DataFrame {
+            schema: self.schema.clone(),
+            parts: self.parts.persist(how)?,
+        })
     }
 }
 
@@ -338,13 +320,13 @@ impl Outputs for DataFrame {
     type Values = RecordBatch;
 
     fn nodes(&self, into: &mut Vec<AnyDelayed>) {
-        into.extend(self.partitions.iter().cloned());
+        into.extend(self.parts.tasks().iter().cloned());
     }
 
     /// Concatenates the partitions.
     fn values(&self, values: &mut std::vec::IntoIter<Value>) -> Result<RecordBatch, TaskError> {
-        let mut batches = Vec::with_capacity(self.partitions.len());
-        for _ in 0..self.partitions.len() {
+        let mut batches = Vec::with_capacity(self.parts.len());
+        for _ in 0..self.parts.len() {
             let value = values.next().ok_or_else(|| {
                 TaskError::Scheduler("a scheduler returned too few values".into())
             })?;

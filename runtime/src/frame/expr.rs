@@ -243,73 +243,34 @@ fn apply(op: Op, a: Operand, b: Operand) -> Result<ArrayRef, ArrowError> {
     kernel(a.datum().as_ref(), b.datum().as_ref())
 }
 
+/// The comparison and logical methods (`col("x").gt(1)`), all alike.
+macro_rules! comparisons {
+    ($($method:ident $op:ident $symbol:literal $what:literal;)+) => {
+        impl Expr {$(
+            #[doc = concat!($what, ": `self ", $symbol, " other`.")]
+            ///
+            /// ```
+            #[doc = concat!("assert_eq!(rhpc::frame::col(\"x\").", stringify!($method), "(1).to_string(), \"(x ", $symbol, " 1)\");")]
+            /// ```
+            pub fn $method(self, other: impl Into<Expr>) -> Expr {
+                self.binary(Op::$op, other)
+            }
+        )+}
+    };
+}
+
+comparisons! {
+    equals Eq "==" "Equal";
+    not_equals NotEq "!=" "Not equal";
+    lt Lt "<" "Less than";
+    le LtEq "<=" "Less than or equal";
+    gt Gt ">" "Greater than";
+    ge GtEq ">=" "Greater than or equal";
+    and And "&" "Both conditions";
+    or Or "|" "Either condition";
+}
+
 impl Expr {
-    /// `self == other`
-    ///
-    /// ```
-    /// assert_eq!(rhpc::frame::col("k").equals("a").to_string(), "(k == a)");
-    /// ```
-    pub fn equals(self, other: impl Into<Expr>) -> Expr {
-        self.binary(Op::Eq, other)
-    }
-    /// `self != other`
-    ///
-    /// ```
-    /// assert_eq!(rhpc::frame::col("k").not_equals(1).to_string(), "(k != 1)");
-    /// ```
-    pub fn not_equals(self, other: impl Into<Expr>) -> Expr {
-        self.binary(Op::NotEq, other)
-    }
-    /// `self < other`
-    ///
-    /// ```
-    /// assert_eq!(rhpc::frame::col("x").lt(1).to_string(), "(x < 1)");
-    /// ```
-    pub fn lt(self, other: impl Into<Expr>) -> Expr {
-        self.binary(Op::Lt, other)
-    }
-    /// `self <= other`
-    ///
-    /// ```
-    /// assert_eq!(rhpc::frame::col("x").le(1).to_string(), "(x <= 1)");
-    /// ```
-    pub fn le(self, other: impl Into<Expr>) -> Expr {
-        self.binary(Op::LtEq, other)
-    }
-    /// `self > other`
-    ///
-    /// ```
-    /// assert_eq!(rhpc::frame::col("x").gt(1).to_string(), "(x > 1)");
-    /// ```
-    pub fn gt(self, other: impl Into<Expr>) -> Expr {
-        self.binary(Op::Gt, other)
-    }
-    /// `self >= other`
-    ///
-    /// ```
-    /// assert_eq!(rhpc::frame::col("x").ge(1).to_string(), "(x >= 1)");
-    /// ```
-    pub fn ge(self, other: impl Into<Expr>) -> Expr {
-        self.binary(Op::GtEq, other)
-    }
-    /// Both conditions.
-    ///
-    /// ```
-    /// use rhpc::frame::col;
-    /// assert_eq!(col("a").gt(1).and(col("b").lt(2)).to_string(), "((a > 1) & (b < 2))");
-    /// ```
-    pub fn and(self, other: impl Into<Expr>) -> Expr {
-        self.binary(Op::And, other)
-    }
-    /// Either condition.
-    ///
-    /// ```
-    /// use rhpc::frame::col;
-    /// assert_eq!(col("a").gt(1).or(col("b").lt(2)).to_string(), "((a > 1) | (b < 2))");
-    /// ```
-    pub fn or(self, other: impl Into<Expr>) -> Expr {
-        self.binary(Op::Or, other)
-    }
     /// The opposite condition.
     ///
     /// ```

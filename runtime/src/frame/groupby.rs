@@ -18,8 +18,8 @@ use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
 
 use super::dataframe::{DataFrame, batch};
 use super::error::FrameError;
-use crate::tasks::{AnyDelayed, Value};
-use crate::tree::{downcast, tree};
+use crate::tasks::Value;
+use crate::tree::downcast;
 
 /// An aggregation of a column within each group.
 ///
@@ -191,49 +191,40 @@ fn encode(column: &ArrayRef) -> Result<(Vec<u32>, Vec<KeyValue>), ArrowError> {
     let valid = |row: usize| column.is_valid(row);
     let t = column.data_type();
     Ok(if t.is_integer() {
-        let ints = arrow_cast::cast(column, &DataType::Int64)?;
-        let ints = ints
-            .as_any()
-            .downcast_ref::<Int64Array>()
-            .ok_or_else(|| bad(t))?;
+        let ints: Int64Array = cast_as(column, &DataType::Int64)?;
         build(
             len,
             |r| valid(r).then(|| ints.value(r)),
             |v| KeyValue::Int(*v),
         )
-    } else if matches!(t, DataType::Float16 | DataType::Float32 | DataType::Float64) {
-        let floats = arrow_cast::cast(column, &DataType::Float64)?;
-        let floats = floats
-            .as_any()
-            .downcast_ref::<Float64Array>()
-            .ok_or_else(|| bad(t))?;
-        build(
-            len,
-            |r| valid(r).then(|| floats.value(r).to_bits()),
-            |v| KeyValue::Float(f64::from_bits(*v)),
-        )
+    } else if is_number(t) {
+        let floats: Float64Array = cast_as(column, &DataType::Float64)?;
+        let bits = |r| valid(r).then(|| floats.value(r).to_bits());
+        build(len, bits, |v| KeyValue::Float(f64::from_bits(*v)))
     } else if t == &DataType::Boolean {
-        let bools = column
-            .as_any()
-            .downcast_ref::<BooleanArray>()
-            .ok_or_else(|| bad(t))?;
+        let bools: BooleanArray = cast_as(column, &DataType::Boolean)?;
         build(
             len,
             |r| valid(r).then(|| bools.value(r)),
             |v| KeyValue::Bool(*v),
         )
     } else {
-        let text = arrow_cast::cast(column, &DataType::Utf8)?;
-        let text = text
-            .as_any()
-            .downcast_ref::<StringArray>()
-            .ok_or_else(|| bad(t))?;
+        let text: StringArray = cast_as(column, &DataType::Utf8)?;
         build(
             len,
             |r| valid(r).then(|| text.value(r)),
             |v| KeyValue::Str(v.to_string()),
         )
     })
+}
+
+/// `column` cast to `to` (a no-op when it has that type) as the array type `A`.
+fn cast_as<A: Array + Clone + 'static>(column: &ArrayRef, to: &DataType) -> Result<A, ArrowError> {
+    let cast = arrow_cast::cast(column, to)?;
+    cast.as_any()
+        .downcast_ref::<A>()
+        .cloned()
+        .ok_or_else(|| bad(column.data_type()))
 }
 
 fn is_number(t: &DataType) -> bool {
@@ -269,12 +260,7 @@ impl Plan {
                 if !is_number(column.data_type()) {
                     return Ok((column.clone(), None));
                 }
-                let floats = arrow_cast::cast(column, &DataType::Float64)?;
-                let floats = floats
-                    .as_any()
-                    .downcast_ref::<Float64Array>()
-                    .cloned()
-                    .ok_or_else(|| bad(column.data_type()))?;
+                let floats: Float64Array = cast_as(column, &DataType::Float64)?;
                 Ok((column.clone(), Some(floats)))
             })
             .collect::<Result<Vec<(ArrayRef, Option<Float64Array>)>, ArrowError>>()?;
@@ -352,51 +338,36 @@ fn key_column<'a>(
     original: &DataType,
 ) -> Result<ArrayRef, ArrowError> {
     let values: Vec<&KeyValue> = values.collect();
-    let built: ArrayRef = if original.is_integer() {
-        Arc::new(
-            values
-                .iter()
-                .map(|v| match v {
-                    KeyValue::Int(i) => Some(*i),
-                    _ => None,
-                })
-                .collect::<Int64Array>(),
-        )
-    } else if matches!(
-        original,
-        DataType::Float16 | DataType::Float32 | DataType::Float64
-    ) {
-        Arc::new(
-            values
-                .iter()
-                .map(|v| match v {
-                    KeyValue::Float(f) => Some(*f),
-                    _ => None,
-                })
-                .collect::<Float64Array>(),
-        )
+    let built = if original.is_integer() {
+        column::<Int64Array, _>(&values, |v| match v {
+            KeyValue::Int(i) => Some(*i),
+            _ => None,
+        })
+    } else if is_number(original) {
+        column::<Float64Array, _>(&values, |v| match v {
+            KeyValue::Float(f) => Some(*f),
+            _ => None,
+        })
     } else if original == &DataType::Boolean {
-        Arc::new(
-            values
-                .iter()
-                .map(|v| match v {
-                    KeyValue::Bool(b) => Some(*b),
-                    _ => None,
-                })
-                .collect::<BooleanArray>(),
-        )
+        column::<BooleanArray, _>(&values, |v| match v {
+            KeyValue::Bool(b) => Some(*b),
+            _ => None,
+        })
     } else {
-        Arc::new(
-            values
-                .iter()
-                .map(|v| match v {
-                    KeyValue::Str(s) => Some(s.as_str()),
-                    _ => None,
-                })
-                .collect::<StringArray>(),
-        )
+        column::<StringArray, _>(&values, |v| match v {
+            KeyValue::Str(s) => Some(s.as_str()),
+            _ => None,
+        })
     };
     Ok(arrow_cast::cast(&built, original).unwrap_or(built))
+}
+
+/// An arrow column of what `pick` finds in each key value (null where it finds nothing).
+fn column<'a, A, V>(values: &[&'a KeyValue], pick: impl Fn(&'a KeyValue) -> Option<V>) -> ArrayRef
+where
+    A: Array + FromIterator<Option<V>> + 'static,
+{
+    Arc::new(values.iter().map(|v| pick(v)).collect::<A>())
 }
 
 /// A dataframe grouped by key columns, waiting for its aggregation
@@ -486,18 +457,6 @@ impl GroupBy {
             input: schema.clone(),
         });
         let output = plan.finish(Groups::new())?.schema();
-        let partials = self
-            .df
-            .partitions
-            .iter()
-            .map(|p| {
-                let plan = plan.clone();
-                AnyDelayed::task("groupby-part", vec![p.clone()], move |v| {
-                    let groups = plan.partial(batch(&v[0])?).map_err(|e| e.to_string())?;
-                    Ok(Arc::new(groups) as Value)
-                })
-            })
-            .collect();
         let merge_all = |values: &[Value]| -> Result<Groups, String> {
             let mut all = Groups::new();
             for value in values {
@@ -513,10 +472,15 @@ impl GroupBy {
             Ok(all)
         };
         let finish_plan = plan.clone();
-        let total = tree(
-            partials,
-            self.df.fan_in,
+        let part_plan = plan.clone();
+        let total = self.df.parts.aggregate(
             "groupby",
+            move |value| {
+                let groups = part_plan
+                    .partial(batch(value)?)
+                    .map_err(|e| e.to_string())?;
+                Ok(Arc::new(groups) as Value)
+            },
             Arc::new(move |v: &[Value]| Ok(Arc::new(merge_all(v)?) as Value)),
             move |v| {
                 let table = finish_plan
@@ -527,88 +491,40 @@ impl GroupBy {
         );
         Ok(self.df.derive(output, vec![total], "groupby"))
     }
+}
 
-    /// The sum of `column` in each group.
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use arrow_array::{Int64Array, RecordBatch};
-    /// let b = RecordBatch::try_from_iter([
-    ///     ("k", Arc::new(Int64Array::from(vec![1, 1, 2])) as _),
-    ///     ("v", Arc::new(Int64Array::from(vec![3, 4, 5])) as _),
-    /// ])?;
-    /// let df = rhpc::frame::DataFrame::from_batches(vec![b])?;
-    /// assert_eq!(df.groupby(&["k"])?.sum("v")?.compute()?.num_rows(), 2);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn sum(&self, column: &str) -> Result<DataFrame, FrameError> {
-        self.agg(&[(column, Agg::Sum)])
-    }
+/// The one-aggregation shortcuts (`groupby(..)?.mean("x")`), all alike.
+macro_rules! shortcuts {
+    ($($method:ident $agg:ident $what:literal;)+) => {
+        impl GroupBy {$(
+            #[doc = concat!("The ", $what, " of `column` in each group (as `{column}_", stringify!($method), "`).")]
+            ///
+            /// ```
+            /// use std::sync::Arc;
+            /// use arrow_array::{Int64Array, RecordBatch};
+            /// let b = RecordBatch::try_from_iter([
+            ///     ("k", Arc::new(Int64Array::from(vec![1, 1, 2])) as _),
+            ///     ("v", Arc::new(Int64Array::from(vec![3, 4, 5])) as _),
+            /// ])?;
+            /// let df = rhpc::frame::DataFrame::from_batches(vec![b])?;
+            #[doc = concat!("let out = df.groupby(&[\"k\"])?.", stringify!($method), "(\"v\")?;")]
+            #[doc = concat!("assert_eq!(out.columns(), vec![\"k\", \"v_", stringify!($method), "\"]);")]
+            /// assert_eq!(out.compute()?.num_rows(), 2);
+            /// # Ok::<(), Box<dyn std::error::Error>>(())
+            /// ```
+            pub fn $method(&self, column: &str) -> Result<DataFrame, FrameError> {
+                self.agg(&[(column, Agg::$agg)])
+            }
+        )+}
+    };
+}
 
-    /// The mean of `column` in each group.
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use arrow_array::{Int64Array, RecordBatch};
-    /// let b = RecordBatch::try_from_iter([
-    ///     ("k", Arc::new(Int64Array::from(vec![1, 1])) as _),
-    ///     ("v", Arc::new(Int64Array::from(vec![3, 4])) as _),
-    /// ])?;
-    /// let df = rhpc::frame::DataFrame::from_batches(vec![b])?;
-    /// assert_eq!(df.groupby(&["k"])?.mean("v")?.columns(), vec!["k", "v_mean"]);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn mean(&self, column: &str) -> Result<DataFrame, FrameError> {
-        self.agg(&[(column, Agg::Mean)])
-    }
-
-    /// The number of non-null values of `column` in each group.
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use arrow_array::{Int64Array, RecordBatch};
-    /// let b = RecordBatch::try_from_iter([("k", Arc::new(Int64Array::from(vec![1, 1])) as _)])?;
-    /// let df = rhpc::frame::DataFrame::from_batches(vec![b])?;
-    /// assert_eq!(df.groupby(&["k"])?.count("k")?.columns(), vec!["k", "k_count"]);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn count(&self, column: &str) -> Result<DataFrame, FrameError> {
-        self.agg(&[(column, Agg::Count)])
-    }
-
-    /// The minimum of `column` in each group.
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use arrow_array::{Int64Array, RecordBatch};
-    /// let b = RecordBatch::try_from_iter([
-    ///     ("k", Arc::new(Int64Array::from(vec![1, 1])) as _),
-    ///     ("v", Arc::new(Int64Array::from(vec![3, 4])) as _),
-    /// ])?;
-    /// let df = rhpc::frame::DataFrame::from_batches(vec![b])?;
-    /// assert_eq!(df.groupby(&["k"])?.min("v")?.columns(), vec!["k", "v_min"]);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn min(&self, column: &str) -> Result<DataFrame, FrameError> {
-        self.agg(&[(column, Agg::Min)])
-    }
-
-    /// The maximum of `column` in each group.
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use arrow_array::{Int64Array, RecordBatch};
-    /// let b = RecordBatch::try_from_iter([
-    ///     ("k", Arc::new(Int64Array::from(vec![1, 1])) as _),
-    ///     ("v", Arc::new(Int64Array::from(vec![3, 4])) as _),
-    /// ])?;
-    /// let df = rhpc::frame::DataFrame::from_batches(vec![b])?;
-    /// assert_eq!(df.groupby(&["k"])?.max("v")?.columns(), vec!["k", "v_max"]);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn max(&self, column: &str) -> Result<DataFrame, FrameError> {
-        self.agg(&[(column, Agg::Max)])
-    }
+shortcuts! {
+    sum Sum "sum";
+    mean Mean "mean";
+    count Count "number of non-null values";
+    min Min "minimum";
+    max Max "maximum";
 }
 
 #[cfg(test)]

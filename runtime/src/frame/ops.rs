@@ -10,7 +10,7 @@ use arrow_schema::{ArrowError, Field, Schema};
 use super::dataframe::{DataFrame, batch};
 use super::error::FrameError;
 use super::expr::Expr;
-use crate::tasks::{AnyDelayed, Value};
+use crate::tasks::Value;
 
 impl DataFrame {
     /// A dataframe of `f(partition)` for each partition (`name` shown in task keys). `f`
@@ -30,18 +30,10 @@ impl DataFrame {
         F: Fn(&RecordBatch) -> Result<RecordBatch, ArrowError> + Send + Sync + 'static,
     {
         let schema = f(&RecordBatch::new_empty(self.schema.clone()))?.schema();
-        let f = Arc::new(f);
-        let partitions = self
-            .partitions
-            .iter()
-            .map(|partition| {
-                let f = f.clone();
-                AnyDelayed::task(name, vec![partition.clone()], move |values| {
-                    let out = f(batch(&values[0])?).map_err(|e| e.to_string())?;
-                    Ok(Arc::new(out) as Value)
-                })
-            })
-            .collect();
+        let partitions = self.parts.each(name, move |value| {
+            let out = f(batch(value)?).map_err(|e| e.to_string())?;
+            Ok(Arc::new(out) as Value)
+        });
         Ok(self.derive(schema, partitions, name))
     }
 

@@ -18,7 +18,7 @@ impl fmt::Display for DataFrame {
         write!(
             f,
             "DataFrame<{}, npartitions={}, columns=[{}]>",
-            self.name,
+            self.parts.name(),
             self.npartitions(),
             self.columns().join(", ")
         )
@@ -48,7 +48,7 @@ impl Render for DataFrame {
             "<div><strong>DataFrame structure</strong></div>\
              <table><thead><tr>{head}</tr></thead><tbody><tr>{types}</tr></tbody></table>\
              <div>{}: {} partitions, {} tasks</div>",
-            escape_html(self.name),
+            escape_html(self.parts.name()),
             self.npartitions(),
             self.graph().len()
         );
