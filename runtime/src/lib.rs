@@ -6,7 +6,10 @@
 //! - [`display`]: rich output in the notebook (HTML, SVG, live-updating displays), and plain
 //!   text everywhere else;
 //! - [`interrupt`]: cooperative interrupts, so long operations stop when the user presses
-//!   the notebook's stop button and keep every variable.
+//!   the notebook's stop button and keep every variable;
+//! - [`par`]: parallel iterators (rayon), thread pools by size, scaling studies with an
+//!   Amdahl fit, memory bandwidth, and the course's matrix multiply;
+//! - [`time`]: `timeit` and `time` as in IPython, and speed-up tables (`compare`).
 //!
 //! ```
 //! use rhpc::prelude::*;
@@ -28,6 +31,8 @@
 
 pub mod display;
 pub mod interrupt;
+pub mod par;
+pub mod time;
 
 pub use interrupt::Interrupted;
 
@@ -37,5 +42,13 @@ pub mod prelude {
         DisplayHandle, EvcxrDisplay, Html, Latex, Markdown, MimeBundle, Png, Render, Svg,
         clear_output, display,
     };
+    pub use crate::display::chart::{AxisScale, BarChart, LineChart, ScatterChart, Series};
+    pub use crate::display::Table;
     pub use crate::interrupt::{InterruptCheck, Interrupted};
+    pub use crate::par::{
+        ParError, ParallelIterator, IntoParallelIterator, IntoParallelRefIterator,
+        IntoParallelRefMutIterator, IndexedParallelIterator, ParallelSlice, ParallelSliceMut,
+        bandwidth, scaling, weak_scaling, with_threads,
+    };
+    pub use crate::time::{Timeit, compare, time, timeit};
 }

@@ -11,7 +11,8 @@
 //! - [`clear_output`] clears the cell's output.
 //!
 //! Pictures are drawn with [`svg::SvgDoc`], whose colours follow JupyterLab's light or dark
-//! theme; [`Timeline`] draws Gantt charts; [`scale`] and [`units`] place ticks and format
+//! theme; [`chart`] draws line, bar and scatter charts, [`Table`] tables from plain data,
+//! [`Timeline`] Gantt charts; [`scale`] and [`units`] place ticks and format
 //! durations, bytes and rates.
 //!
 //! Under rhpc-kernel these travel to the notebook over the kernel's display channel, a line
@@ -28,10 +29,12 @@
 
 mod bundle;
 mod channel;
+pub mod chart;
 mod html;
 mod render;
 pub mod scale;
 pub mod svg;
+mod table;
 mod timeline;
 pub mod units;
 
@@ -39,4 +42,5 @@ pub use bundle::MimeBundle;
 pub use channel::{DisplayHandle, RECORD_PREFIX, clear_output, display, in_kernel};
 pub use html::escape_html;
 pub use render::{EvcxrDisplay, Html, Json, Latex, Markdown, Png, Render, Svg};
+pub use table::{Align, Table};
 pub use timeline::{Span, Timeline};

@@ -1,0 +1,346 @@
+//! Square matrix multiply `C = A B` (float64, row-major), the course's benchmark, three ways:
+//!
+//! - [`serial`]: the naive i-k-j triple loop of the course and the Numba paper, in safe Rust.
+//!   Iterating rows as slices (`chunks_exact`) removes every bounds check from the inner loop,
+//!   which LLVM then vectorises: `c[i][j] += a[i][k] * b[k][j]` for all j at once;
+//! - [`parallel`]: the same loop with the rows of C split between threads: exactly one equal
+//!   block of rows per thread (a static schedule), so two threads do the same work and never
+//!   write the same cache line except at the single boundary row;
+//! - [`tiled`]: a cache-blocked version in the style of GotoBLAS. B is packed once into
+//!   column panels `NR` wide, each thread packs its rows of A into `MR`-row panels per block of
+//!   `KC` columns, and a register-blocked micro-kernel keeps an `MR x NR` tile of C in vector
+//!   registers while it runs down k: each value loaded is used `MR` or `NR` times.
+//!
+//! Every kernel is compiled for the baseline CPU and for AVX2 + FMA (see `simd`), checks for
+//! interrupts between blocks of rows, and runs on the caller's pool (see [`install`]).
+//!
+//! ```
+//! use rhpc::par::matmul;
+//!
+//! let n = 3;
+//! let a = matmul::random_matrix(n, 1);
+//! let identity: Vec<f64> = (0..n * n).map(|i| if i % (n + 1) == 0 { 1.0 } else { 0.0 }).collect();
+//! assert_eq!(matmul::serial(&a, &identity, n)?, a);
+//! assert_eq!(matmul::parallel(&a, &identity, n)?, a);
+//! assert_eq!(matmul::tiled(&a, &identity, n)?, a);
+//! # Ok::<(), rhpc::par::ParError>(())
+//! ```
+
+use rayon::prelude::*;
+
+use super::simd::{fmadd, multiversion};
+use super::{ParError, current_num_threads, install};
+use crate::interrupt::{InterruptCheck, Interrupted};
+
+/// Rows of C in the micro-kernel's register tile.
+const MR: usize = 4;
+/// Columns of C in the register tile: two AVX2 vectors of four doubles.
+const NR: usize = 8;
+/// Depth of one packed block: an `MR x KC` panel of A (8 KiB) stays in L1, a `KC x NR` panel
+/// of B (16 KiB) streams from L2.
+const KC: usize = 256;
+/// Rows between two interrupt checks in the naive kernels.
+const CHECK_ROWS: usize = 16;
+
+/// An `n x n` matrix of pseudo-random values in [-1, 1), row-major, the same for the same
+/// `seed` on every machine (a small xorshift generator: no dependency, reproducible benches).
+///
+/// ```
+/// let a = rhpc::par::matmul::random_matrix(4, 7);
+/// assert_eq!(a.len(), 16);
+/// assert!(a.iter().all(|x| (-1.0..1.0).contains(x)));
+/// assert_eq!(a, rhpc::par::matmul::random_matrix(4, 7));
+/// ```
+pub fn random_matrix(n: usize, seed: u64) -> Vec<f64> {
+    let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    (0..n * n)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            // The top 53 bits as a fraction in [0, 1), then moved to [-1, 1).
+            (state >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
+        })
+        .collect()
+}
+
+/// Checks that `a` and `b` hold `n * n` values.
+fn check_shapes(a: &[f64], b: &[f64], n: usize) -> Result<(), ParError> {
+    let expected = n.checked_mul(n).ok_or(ParError::Shape {
+        operand: "n",
+        expected: usize::MAX,
+        found: n,
+    })?;
+    for (operand, values) in [("a", a), ("b", b)] {
+        if values.len() != expected {
+            return Err(ParError::Shape {
+                operand,
+                expected,
+                found: values.len(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Rows per thread so that `threads` blocks cover `n` rows, rounded up to a multiple of
+/// `multiple` (the micro-kernel's row count, or 1).
+fn rows_per_thread(n: usize, threads: usize, multiple: usize) -> usize {
+    n.div_ceil(threads.max(1)).div_ceil(multiple).max(1) * multiple
+}
+
+/// The naive product, one thread: the i-k-j loop.
+///
+/// ```
+/// let c = rhpc::par::matmul::serial(&[1.0, 2.0, 3.0, 4.0], &[5.0, 6.0, 7.0, 8.0], 2)?;
+/// assert_eq!(c, [19.0, 22.0, 43.0, 50.0]);
+/// assert!(rhpc::par::matmul::serial(&[1.0], &[1.0, 2.0], 1).is_err());
+/// # Ok::<(), rhpc::par::ParError>(())
+/// ```
+pub fn serial(a: &[f64], b: &[f64], n: usize) -> Result<Vec<f64>, ParError> {
+    check_shapes(a, b, n)?;
+    let mut c = vec![0.0; n * n];
+    if n > 0 {
+        naive_rows(a, b, &mut c, n, InterruptCheck::new())?;
+    }
+    Ok(c)
+}
+
+/// The naive product with the rows of C split into one equal block per thread of the
+/// current pool (the session's, or the one [`with_threads`](super::with_threads) chose).
+///
+/// ```
+/// use rhpc::par::{matmul, with_threads};
+///
+/// let (a, b) = (matmul::random_matrix(64, 1), matmul::random_matrix(64, 2));
+/// let two = with_threads(2, || matmul::parallel(&a, &b, 64))??;
+/// assert_eq!(two, matmul::serial(&a, &b, 64)?);
+/// # Ok::<(), rhpc::par::ParError>(())
+/// ```
+pub fn parallel(a: &[f64], b: &[f64], n: usize) -> Result<Vec<f64>, ParError> {
+    check_shapes(a, b, n)?;
+    let mut c = vec![0.0; n * n];
+    if n == 0 {
+        return Ok(c);
+    }
+    let check = InterruptCheck::new();
+    install(|| {
+        let block = rows_per_thread(n, current_num_threads(), 1) * n;
+        c.par_chunks_mut(block)
+            .zip(a.par_chunks(block))
+            .try_for_each(|(c_rows, a_rows)| naive_rows(a_rows, b, c_rows, n, check))
+    })??;
+    Ok(c)
+}
+
+/// The cache-tiled, register-blocked product, rows split between the current pool's
+/// threads. Products are fused multiply-adds where the CPU has them, so results may differ
+/// from [`serial`]'s in the last bits.
+///
+/// ```
+/// use rhpc::par::matmul;
+///
+/// let n = 37; // not a multiple of the tile sizes
+/// let (a, b) = (matmul::random_matrix(n, 3), matmul::random_matrix(n, 4));
+/// let (tiled, naive) = (matmul::tiled(&a, &b, n)?, matmul::serial(&a, &b, n)?);
+/// assert!(tiled.iter().zip(&naive).all(|(x, y)| (x - y).abs() < 1e-12));
+/// # Ok::<(), rhpc::par::ParError>(())
+/// ```
+pub fn tiled(a: &[f64], b: &[f64], n: usize) -> Result<Vec<f64>, ParError> {
+    check_shapes(a, b, n)?;
+    let mut c = vec![0.0; n * n];
+    if n == 0 {
+        return Ok(c);
+    }
+    let check = InterruptCheck::new();
+    let panel = NR * n;
+    let mut packed_b = vec![0.0; n.div_ceil(NR) * panel];
+    install(|| {
+        packed_b
+            .par_chunks_mut(panel)
+            .enumerate()
+            .for_each(|(index, panel)| pack_b_panel(b, n, index * NR, panel));
+        let block = rows_per_thread(n, current_num_threads(), MR) * n;
+        c.par_chunks_mut(block)
+            .zip(a.par_chunks(block))
+            .try_for_each(|(c_rows, a_rows)| tiled_rows(a_rows, &packed_b, c_rows, n, check))
+    })??;
+    Ok(c)
+}
+
+multiversion!(
+    /// `c_rows += a_rows * b` by the naive loop, for whole rows of A and C.
+    fn naive_rows(
+        a_rows: &[f64],
+        b: &[f64],
+        c_rows: &mut [f64],
+        n: usize,
+        check: InterruptCheck,
+    ) -> Result<(), Interrupted> => naive_rows_generic
+);
+
+#[inline(always)]
+fn naive_rows_generic<const FMA: bool>(
+    a_rows: &[f64],
+    b: &[f64],
+    c_rows: &mut [f64],
+    n: usize,
+    check: InterruptCheck,
+) -> Result<(), Interrupted> {
+    for (index, (c_row, a_row)) in c_rows.chunks_exact_mut(n).zip(a_rows.chunks_exact(n)).enumerate() {
+        if index % CHECK_ROWS == 0 {
+            check.check()?;
+        }
+        for (&a_ik, b_row) in a_row.iter().zip(b.chunks_exact(n)) {
+            for (c_ij, &b_kj) in c_row.iter_mut().zip(b_row) {
+                *c_ij = fmadd::<FMA>(a_ik, b_kj, *c_ij);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Copies columns `j0..j0 + NR` of B into `panel`, row after row (`NR` values per k),
+/// padding columns past the edge with zeros.
+fn pack_b_panel(b: &[f64], n: usize, j0: usize, panel: &mut [f64]) {
+    let width = NR.min(n - j0);
+    for (dest, b_row) in panel.chunks_exact_mut(NR).zip(b.chunks_exact(n)) {
+        dest[..width].copy_from_slice(&b_row[j0..j0 + width]);
+    }
+}
+
+/// Copies columns `k0..k0 + kc` of `a_rows` into panels of `MR` rows, k-major (for each k,
+/// the `MR` values of one column), padding rows past the edge with zeros.
+fn pack_a(a_rows: &[f64], n: usize, k0: usize, kc: usize, packed: &mut [[f64; MR]]) {
+    let rows = a_rows.len() / n;
+    for (panel_index, panel) in packed.chunks_exact_mut(kc).enumerate() {
+        for (r, entry_row) in (panel_index * MR..(panel_index + 1) * MR).enumerate() {
+            if entry_row < rows {
+                let source = &a_rows[entry_row * n + k0..entry_row * n + k0 + kc];
+                for (entry, &value) in panel.iter_mut().zip(source) {
+                    entry[r] = value;
+                }
+            } else {
+                panel.iter_mut().for_each(|entry| entry[r] = 0.0);
+            }
+        }
+    }
+}
+
+multiversion!(
+    /// `c_rows += a_rows * b` by packed panels and the register-tiled micro-kernel.
+    fn tiled_rows(
+        a_rows: &[f64],
+        packed_b: &[f64],
+        c_rows: &mut [f64],
+        n: usize,
+        check: InterruptCheck,
+    ) -> Result<(), Interrupted> => tiled_rows_generic
+);
+
+#[inline(always)]
+fn tiled_rows_generic<const FMA: bool>(
+    a_rows: &[f64],
+    packed_b: &[f64],
+    c_rows: &mut [f64],
+    n: usize,
+    check: InterruptCheck,
+) -> Result<(), Interrupted> {
+    let rows = c_rows.len() / n;
+    let panels = rows.div_ceil(MR);
+    let mut packed_a = vec![[0.0; MR]; panels * KC.min(n)];
+    for k0 in (0..n).step_by(KC) {
+        check.check()?;
+        let kc = KC.min(n - k0);
+        let packed_a = &mut packed_a[..panels * kc];
+        pack_a(a_rows, n, k0, kc, packed_a);
+        for (panel_index, b_panel) in packed_b.chunks_exact(NR * n).enumerate() {
+            let b_block = &b_panel.as_chunks::<NR>().0[k0..k0 + kc];
+            let j0 = panel_index * NR;
+            let width = NR.min(n - j0);
+            for (a_index, a_panel) in packed_a.chunks_exact(kc).enumerate() {
+                let tile = micro_kernel::<FMA>(a_panel, b_block);
+                let i0 = a_index * MR;
+                for (r, tile_row) in tile.iter().enumerate().take(rows - i0) {
+                    let start = (i0 + r) * n + j0;
+                    for (c, &value) in c_rows[start..start + width].iter_mut().zip(tile_row) {
+                        *c += value;
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The `MR x NR` tile `sum over k of a[k][r] * b[k][c]`, kept in registers: per k, one
+/// load of `NR` values of B, `MR` broadcasts of A and `MR * NR / 4` vector FMAs.
+#[inline(always)]
+fn micro_kernel<const FMA: bool>(a_panel: &[[f64; MR]], b_block: &[[f64; NR]]) -> [[f64; NR]; MR] {
+    let mut tile = [[0.0; NR]; MR];
+    for (a, b) in a_panel.iter().zip(b_block) {
+        for (tile_row, &a_r) in tile.iter_mut().zip(a) {
+            for (t, &b_c) in tile_row.iter_mut().zip(b) {
+                *t = fmadd::<FMA>(a_r, b_c, *t);
+            }
+        }
+    }
+    tile
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The textbook i-j-k definition, as the reference.
+    fn reference(a: &[f64], b: &[f64], n: usize) -> Vec<f64> {
+        let mut c = vec![0.0; n * n];
+        for i in 0..n {
+            for j in 0..n {
+                c[i * n + j] = (0..n).map(|k| a[i * n + k] * b[k * n + j]).sum();
+            }
+        }
+        c
+    }
+
+    fn close(x: &[f64], y: &[f64]) -> bool {
+        x.len() == y.len() && x.iter().zip(y).all(|(p, q)| (p - q).abs() < 1e-9)
+    }
+
+    #[test]
+    fn every_version_matches_the_definition() {
+        // Sizes around the tile sizes and the block size, so every edge path runs.
+        for n in [1, 2, 5, 8, 13, 31, 64, 257, 300] {
+            let (a, b) = (random_matrix(n, 11), random_matrix(n, 12));
+            let expected = reference(&a, &b, n);
+            for threads in [1, 2, 3] {
+                let results = super::super::with_threads(threads, || {
+                    [serial(&a, &b, n), parallel(&a, &b, n), tiled(&a, &b, n)]
+                });
+                for result in results.into_iter().flatten() {
+                    assert!(result.is_ok_and(|c| close(&c, &expected)), "n = {n}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn shapes_are_checked() {
+        assert!(matches!(
+            tiled(&[1.0; 4], &[1.0; 3], 2),
+            Err(ParError::Shape {
+                operand: "b",
+                expected: 4,
+                found: 3
+            })
+        ));
+        assert_eq!(serial(&[], &[], 0).ok(), Some(vec![]));
+    }
+
+    #[test]
+    fn row_blocks_are_equal_and_aligned() {
+        assert_eq!(rows_per_thread(256, 2, 1), 128);
+        assert_eq!(rows_per_thread(256, 3, 4), 88);
+        assert_eq!(rows_per_thread(5, 8, 1), 1);
+    }
+}
