@@ -299,7 +299,8 @@ mod tests {
             .expect("a small run succeeds");
         assert_eq!(measured.threads(), 3);
         assert!(measured.copy_rate().is_finite());
-        let text = measured.render().plain_text();
+        let bundle = measured.render();
+        let text = bundle.plain_text();
         assert!(text.contains("copy: c = a") && text.contains("B/s"));
     }
 }

@@ -12,7 +12,8 @@
 //!   registers while it runs down k: each value loaded is used `MR` or `NR` times.
 //!
 //! Every kernel is compiled for the baseline CPU and for AVX2 + FMA (see `simd`), checks for
-//! interrupts between blocks of rows, and runs on the caller's pool (see [`install`]).
+//! interrupts between blocks of rows, and runs on the caller's pool: the one chosen with
+//! [`with_threads`](super::with_threads), or the session's (see [`set_threads`](super::set_threads)).
 //!
 //! ```
 //! use rhpc::par::matmul;
@@ -26,10 +27,9 @@
 //! # Ok::<(), rhpc::par::ParError>(())
 //! ```
 
-use rayon::prelude::*;
-
+use super::ParError;
+use super::pool::{block_threads, for_each_block};
 use super::simd::{fmadd, multiversion};
-use super::{ParError, current_num_threads, install};
 use crate::interrupt::{InterruptCheck, Interrupted};
 
 /// Rows of C in the micro-kernel's register tile.
@@ -124,12 +124,9 @@ pub fn parallel(a: &[f64], b: &[f64], n: usize) -> Result<Vec<f64>, ParError> {
         return Ok(c);
     }
     let check = InterruptCheck::new();
-    install(|| {
-        let block = rows_per_thread(n, current_num_threads(), 1) * n;
-        c.par_chunks_mut(block)
-            .zip(a.par_chunks(block))
-            .try_for_each(|(c_rows, a_rows)| naive_rows(a_rows, b, c_rows, n, check))
-    })??;
+    let block = rows_per_thread(n, block_threads(), 1) * n;
+    let blocks: Vec<_> = c.chunks_mut(block).zip(a.chunks(block)).collect();
+    for_each_block(blocks, |(c_rows, a_rows)| naive_rows(a_rows, b, c_rows, n, check))?;
     Ok(c)
 }
 
@@ -153,18 +150,18 @@ pub fn tiled(a: &[f64], b: &[f64], n: usize) -> Result<Vec<f64>, ParError> {
         return Ok(c);
     }
     let check = InterruptCheck::new();
+    // Packing B is O(n²) against the product's O(n³): one thread does it, and the threads
+    // meet only once, for the product.
     let panel = NR * n;
     let mut packed_b = vec![0.0; n.div_ceil(NR) * panel];
-    install(|| {
-        packed_b
-            .par_chunks_mut(panel)
-            .enumerate()
-            .for_each(|(index, panel)| pack_b_panel(b, n, index * NR, panel));
-        let block = rows_per_thread(n, current_num_threads(), MR) * n;
-        c.par_chunks_mut(block)
-            .zip(a.par_chunks(block))
-            .try_for_each(|(c_rows, a_rows)| tiled_rows(a_rows, &packed_b, c_rows, n, check))
-    })??;
+    for (index, panel) in packed_b.chunks_exact_mut(panel).enumerate() {
+        pack_b_panel(b, n, index * NR, panel);
+    }
+    let block = rows_per_thread(n, block_threads(), MR) * n;
+    let blocks: Vec<_> = c.chunks_mut(block).zip(a.chunks(block)).collect();
+    for_each_block(blocks, |(c_rows, a_rows)| {
+        tiled_rows(a_rows, &packed_b, c_rows, n, check)
+    })?;
     Ok(c)
 }
 

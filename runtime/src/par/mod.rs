@@ -11,7 +11,7 @@
 //! use rhpc::par::*;
 //!
 //! let total: u64 = (1..=1_000_000u64).into_par_iter().map(|x| x % 7).sum();
-//! assert_eq!(total, (1..=1_000_000u64).map(|x| x % 7).sum());
+//! assert_eq!(total, (1..=1_000_000u64).map(|x| x % 7).sum::<u64>());
 //!
 //! // The same on exactly two threads, and the thread count seen inside.
 //! let (sum, inside) = with_threads(2, || {

@@ -68,6 +68,7 @@ pub struct ScalingStudy {
 /// Strong scaling of `work` over these thread counts, with the default study settings.
 ///
 /// ```
+/// use rhpc::display::Render;
 /// use rhpc::par::*;
 ///
 /// let data: Vec<f64> = (0..200_000).map(f64::from).collect();

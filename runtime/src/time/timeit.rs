@@ -425,7 +425,7 @@ mod tests {
         let timing = Timing::from_runs(1000, vec![1.5e-6; 7]);
         assert_eq!(
             timing.to_string(),
-            "1.50 µs ± 0.00 s per loop (mean ± std. dev. of 7 runs, 1,000 loops each)"
+            "1.50 µs ± 0.00 ns per loop (mean ± std. dev. of 7 runs, 1,000 loops each)"
         );
         let single = Timing::from_runs(1, vec![2.0]);
         assert!(single.to_string().ends_with("(mean ± std. dev. of 1 run, 1 loop each)"));
