@@ -38,16 +38,16 @@ pub use interrupt::Interrupted;
 
 /// Everything a notebook usually needs: `use rhpc::prelude::*;`.
 pub mod prelude {
+    pub use crate::display::Table;
+    pub use crate::display::chart::{AxisScale, BarChart, LineChart, ScatterChart, Series};
     pub use crate::display::{
         DisplayHandle, EvcxrDisplay, Html, Latex, Markdown, MimeBundle, Png, Render, Svg,
         clear_output, display,
     };
-    pub use crate::display::chart::{AxisScale, BarChart, LineChart, ScatterChart, Series};
-    pub use crate::display::Table;
     pub use crate::interrupt::{InterruptCheck, Interrupted};
     pub use crate::par::{
-        ParError, ParallelIterator, IntoParallelIterator, IntoParallelRefIterator,
-        IntoParallelRefMutIterator, IndexedParallelIterator, ParallelSlice, ParallelSliceMut,
+        IndexedParallelIterator, IntoParallelIterator, IntoParallelRefIterator,
+        IntoParallelRefMutIterator, ParError, ParallelIterator, ParallelSlice, ParallelSliceMut,
         bandwidth, scaling, weak_scaling, with_threads,
     };
     pub use crate::time::{Timeit, compare, time, timeit};

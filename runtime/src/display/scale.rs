@@ -53,7 +53,11 @@ impl Scale {
 
     fn logarithmic(base: f64, domain: (f64, f64), range: (f64, f64)) -> Scale {
         let low = domain.0.max(f64::MIN_POSITIVE);
-        let high = if domain.1 <= low { low * base } else { domain.1 };
+        let high = if domain.1 <= low {
+            low * base
+        } else {
+            domain.1
+        };
         Scale {
             domain: (low, high),
             range,
@@ -99,7 +103,9 @@ impl Scale {
                 let mut ticks = Vec::new();
                 while decade <= high {
                     let in_range = multiples.iter().map(|m| m * decade);
-                    ticks.extend(in_range.filter(|t| *t >= low * (1.0 - 1e-9) && *t <= high * (1.0 + 1e-9)));
+                    ticks.extend(
+                        in_range.filter(|t| *t >= low * (1.0 - 1e-9) && *t <= high * (1.0 + 1e-9)),
+                    );
                     decade *= 10.0;
                 }
                 return ticks;

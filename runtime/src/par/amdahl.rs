@@ -156,7 +156,11 @@ impl fmt::Display for AmdahlFit {
             self.serial_fraction * 100.0
         )?;
         if self.max_speedup().is_finite() {
-            write!(f, ", at most {:.1}x on any number of threads", self.max_speedup())?;
+            write!(
+                f,
+                ", at most {:.1}x on any number of threads",
+                self.max_speedup()
+            )?;
         }
         write!(f, " (rms error {:.2})", self.rms_error)
     }

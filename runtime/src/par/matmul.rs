@@ -39,6 +39,12 @@ const NR: usize = 8;
 /// Depth of one packed block: an `MR x KC` panel of A (8 KiB) stays in L1, a `KC x NR` panel
 /// of B (16 KiB) streams from L2.
 const KC: usize = 256;
+/// Width of one packed block of B: `KC x NC` doubles (256 KiB) stay in a core's L2.
+const NC: usize = 128;
+/// Below this many multiply-adds (n = 128), a product runs on the calling thread alone, as
+/// OpenMP's `if` clause does: waking a second core costs 20 to 80 µs on a virtual machine,
+/// longer than the whole n = 64 product (about 15 µs).
+const PARALLEL_MIN_WORK: usize = 128 * 128 * 128;
 /// Rows between two interrupt checks in the naive kernels.
 const CHECK_ROWS: usize = 16;
 
@@ -83,6 +89,15 @@ fn check_shapes(a: &[f64], b: &[f64], n: usize) -> Result<(), ParError> {
     Ok(())
 }
 
+/// The threads a product of size `n` is split between: the pool's, or one when it is small.
+fn split_threads(n: usize) -> usize {
+    if n.saturating_mul(n).saturating_mul(n) < PARALLEL_MIN_WORK {
+        1
+    } else {
+        block_threads()
+    }
+}
+
 /// Rows per thread so that `threads` blocks cover `n` rows, rounded up to a multiple of
 /// `multiple` (the micro-kernel's row count, or 1).
 fn rows_per_thread(n: usize, threads: usize, multiple: usize) -> usize {
@@ -124,9 +139,11 @@ pub fn parallel(a: &[f64], b: &[f64], n: usize) -> Result<Vec<f64>, ParError> {
         return Ok(c);
     }
     let check = InterruptCheck::new();
-    let block = rows_per_thread(n, block_threads(), 1) * n;
+    let block = rows_per_thread(n, split_threads(n), 1) * n;
     let blocks: Vec<_> = c.chunks_mut(block).zip(a.chunks(block)).collect();
-    for_each_block(blocks, |(c_rows, a_rows)| naive_rows(a_rows, b, c_rows, n, check))?;
+    for_each_block(blocks, |(c_rows, a_rows)| {
+        naive_rows(a_rows, b, c_rows, n, check)
+    })?;
     Ok(c)
 }
 
@@ -150,17 +167,10 @@ pub fn tiled(a: &[f64], b: &[f64], n: usize) -> Result<Vec<f64>, ParError> {
         return Ok(c);
     }
     let check = InterruptCheck::new();
-    // Packing B is O(n²) against the product's O(n³): one thread does it, and the threads
-    // meet only once, for the product.
-    let panel = NR * n;
-    let mut packed_b = vec![0.0; n.div_ceil(NR) * panel];
-    for (index, panel) in packed_b.chunks_exact_mut(panel).enumerate() {
-        pack_b_panel(b, n, index * NR, panel);
-    }
-    let block = rows_per_thread(n, block_threads(), MR) * n;
+    let block = rows_per_thread(n, split_threads(n), MR) * n;
     let blocks: Vec<_> = c.chunks_mut(block).zip(a.chunks(block)).collect();
     for_each_block(blocks, |(c_rows, a_rows)| {
-        tiled_rows(a_rows, &packed_b, c_rows, n, check)
+        tiled_rows(a_rows, b, c_rows, n, check)
     })?;
     Ok(c)
 }
@@ -184,8 +194,12 @@ fn naive_rows_generic<const FMA: bool>(
     n: usize,
     check: InterruptCheck,
 ) -> Result<(), Interrupted> {
-    for (index, (c_row, a_row)) in c_rows.chunks_exact_mut(n).zip(a_rows.chunks_exact(n)).enumerate() {
-        if index % CHECK_ROWS == 0 {
+    for (index, (c_row, a_row)) in c_rows
+        .chunks_exact_mut(n)
+        .zip(a_rows.chunks_exact(n))
+        .enumerate()
+    {
+        if index.is_multiple_of(CHECK_ROWS) {
             check.check()?;
         }
         for (&a_ik, b_row) in a_row.iter().zip(b.chunks_exact(n)) {
@@ -197,77 +211,105 @@ fn naive_rows_generic<const FMA: bool>(
     Ok(())
 }
 
-/// Copies columns `j0..j0 + NR` of B into `panel`, row after row (`NR` values per k),
-/// padding columns past the edge with zeros.
-fn pack_b_panel(b: &[f64], n: usize, j0: usize, panel: &mut [f64]) {
-    let width = NR.min(n - j0);
-    for (dest, b_row) in panel.chunks_exact_mut(NR).zip(b.chunks_exact(n)) {
-        dest[..width].copy_from_slice(&b_row[j0..j0 + width]);
+thread_local! {
+    /// Each thread's packed block of B, kept between calls: allocating 256 KiB per call
+    /// would map and unmap fresh pages every time.
+    static PACKED_B: std::cell::RefCell<Vec<[f64; NR]>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Packs the block `k0..k0 + kc` x `j0..j0 + nc` of B as `NR`-wide panels, each `kc` rows
+/// of `NR` values, columns past the edge zero.
+fn pack_b(
+    b: &[f64],
+    n: usize,
+    (k0, kc): (usize, usize),
+    (j0, nc): (usize, usize),
+    packed: &mut [[f64; NR]],
+) {
+    for (panel_index, panel) in packed.chunks_exact_mut(kc).enumerate() {
+        let j = j0 + panel_index * NR;
+        let width = NR.min(j0 + nc - j);
+        for (entry, b_row) in panel.iter_mut().zip(b[k0 * n..].chunks_exact(n)) {
+            entry[..width].copy_from_slice(&b_row[j..j + width]);
+            entry[width..].fill(0.0);
+        }
     }
 }
 
-/// Copies columns `k0..k0 + kc` of `a_rows` into panels of `MR` rows, k-major (for each k,
-/// the `MR` values of one column), padding rows past the edge with zeros.
-fn pack_a(a_rows: &[f64], n: usize, k0: usize, kc: usize, packed: &mut [[f64; MR]]) {
-    let rows = a_rows.len() / n;
-    for (panel_index, panel) in packed.chunks_exact_mut(kc).enumerate() {
-        for (r, entry_row) in (panel_index * MR..(panel_index + 1) * MR).enumerate() {
-            if entry_row < rows {
-                let source = &a_rows[entry_row * n + k0..entry_row * n + k0 + kc];
-                for (entry, &value) in panel.iter_mut().zip(source) {
-                    entry[r] = value;
-                }
-            } else {
-                panel.iter_mut().for_each(|entry| entry[r] = 0.0);
+/// Packs rows `i0..i0 + MR` (zero past `rows`), columns `k0..k0 + kc` of A k-major: for each
+/// k, the `MR` values of one column.
+fn pack_a(a_rows: &[f64], n: usize, rows: usize, i0: usize, k0: usize, packed: &mut [[f64; MR]]) {
+    for (r, row) in (i0..i0 + MR).enumerate() {
+        if row < rows {
+            let source = &a_rows[row * n + k0..];
+            for (entry, &value) in packed.iter_mut().zip(source) {
+                entry[r] = value;
             }
+        } else {
+            packed.iter_mut().for_each(|entry| entry[r] = 0.0);
         }
     }
 }
 
 multiversion!(
-    /// `c_rows += a_rows * b` by packed panels and the register-tiled micro-kernel.
+    /// `c_rows += a_rows * b` by packed blocks and the register-tiled micro-kernel.
     fn tiled_rows(
         a_rows: &[f64],
-        packed_b: &[f64],
+        b: &[f64],
         c_rows: &mut [f64],
         n: usize,
         check: InterruptCheck,
     ) -> Result<(), Interrupted> => tiled_rows_generic
 );
 
+/// The loops around the micro-kernel, GotoBLAS style: for each `NC`-column and `KC`-deep
+/// block of B (packed, 256 KiB: stays in this core's L2), for each `MR`-row panel of A
+/// (packed, 8 KiB: stays in L1), run the micro-kernel against every `NR`-column panel of
+/// the B block and add its tile into C.
 #[inline(always)]
 fn tiled_rows_generic<const FMA: bool>(
     a_rows: &[f64],
-    packed_b: &[f64],
+    b: &[f64],
     c_rows: &mut [f64],
     n: usize,
     check: InterruptCheck,
 ) -> Result<(), Interrupted> {
     let rows = c_rows.len() / n;
-    let panels = rows.div_ceil(MR);
-    let mut packed_a = vec![[0.0; MR]; panels * KC.min(n)];
-    for k0 in (0..n).step_by(KC) {
-        check.check()?;
-        let kc = KC.min(n - k0);
-        let packed_a = &mut packed_a[..panels * kc];
-        pack_a(a_rows, n, k0, kc, packed_a);
-        for (panel_index, b_panel) in packed_b.chunks_exact(NR * n).enumerate() {
-            let b_block = &b_panel.as_chunks::<NR>().0[k0..k0 + kc];
-            let j0 = panel_index * NR;
-            let width = NR.min(n - j0);
-            for (a_index, a_panel) in packed_a.chunks_exact(kc).enumerate() {
-                let tile = micro_kernel::<FMA>(a_panel, b_block);
-                let i0 = a_index * MR;
-                for (r, tile_row) in tile.iter().enumerate().take(rows - i0) {
-                    let start = (i0 + r) * n + j0;
-                    for (c, &value) in c_rows[start..start + width].iter_mut().zip(tile_row) {
-                        *c += value;
+    let mut packed_a = [[0.0; MR]; KC];
+    // Taken out of the thread-local and put back after: the work must not run in a closure,
+    // which would not inherit this function's target features (AVX2, FMA).
+    let mut packed_b = PACKED_B.with_borrow_mut(std::mem::take);
+    packed_b.resize(KC * NC / NR, [0.0; NR]);
+    let mut result = Ok(());
+    'blocks: for j0 in (0..n).step_by(NC) {
+        let nc = NC.min(n - j0);
+        for k0 in (0..n).step_by(KC) {
+            result = check.check();
+            if result.is_err() {
+                break 'blocks;
+            }
+            let kc = KC.min(n - k0);
+            let b_block = &mut packed_b[..nc.div_ceil(NR) * kc];
+            pack_b(b, n, (k0, kc), (j0, nc), b_block);
+            let a_panel = &mut packed_a[..kc];
+            for i0 in (0..rows).step_by(MR) {
+                pack_a(a_rows, n, rows, i0, k0, a_panel);
+                for (panel_index, b_panel) in b_block.chunks_exact(kc).enumerate() {
+                    let tile = micro_kernel::<FMA>(a_panel, b_panel);
+                    let j = j0 + panel_index * NR;
+                    let width = NR.min(j0 + nc - j);
+                    for (r, tile_row) in tile.iter().enumerate().take(rows - i0) {
+                        let start = (i0 + r) * n + j;
+                        for (c, &value) in c_rows[start..start + width].iter_mut().zip(tile_row) {
+                            *c += value;
+                        }
                     }
                 }
             }
         }
     }
-    Ok(())
+    PACKED_B.with_borrow_mut(|slot| *slot = packed_b);
+    result
 }
 
 /// The `MR x NR` tile `sum over k of a[k][r] * b[k][c]`, kept in registers: per k, one

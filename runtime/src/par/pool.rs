@@ -71,7 +71,9 @@ fn validate(threads: usize) -> Result<(), ParError> {
 fn lock_pools() -> MutexGuard<'static, Vec<(usize, Arc<ThreadPool>)>> {
     // A panic while holding the lock cannot leave the list inconsistent (every update is a
     // single push or remove), so a poisoned lock is still usable.
-    POOLS.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    POOLS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// The pool of `threads` threads, from the cache or newly started.
@@ -264,6 +266,11 @@ where
     B: Send,
     F: Fn(B) -> Result<(), Interrupted> + Sync,
 {
+    if blocks.len() == 1 && rayon::current_thread_index().is_none() {
+        // One block: no thread to hand it to.
+        blocks.into_iter().try_for_each(&task)?;
+        return Ok(());
+    }
     install(|| blocks.into_par_iter().try_for_each(&task))??;
     Ok(())
 }
@@ -294,7 +301,11 @@ mod tests {
         assert!(with_threads(2, || for_each_block(vec![10, 20], task)).is_ok_and(|r| r.is_ok()));
         assert_eq!(done.load(Ordering::SeqCst), 36);
         assert!(matches!(
-            for_each_block(vec![1, 2], |n| if n == 2 { Err(Interrupted) } else { Ok(()) }),
+            for_each_block(vec![1, 2], |n| if n == 2 {
+                Err(Interrupted)
+            } else {
+                Ok(())
+            }),
             Err(ParError::Interrupted(_))
         ));
     }

@@ -174,7 +174,11 @@ impl ScalingStudy {
         self.run(ScalingKind::Weak, work)
     }
 
-    fn run<R>(&self, kind: ScalingKind, work: impl Fn(usize) -> R + Sync) -> Result<Scaling, ParError> {
+    fn run<R>(
+        &self,
+        kind: ScalingKind,
+        work: impl Fn(usize) -> R + Sync,
+    ) -> Result<Scaling, ParError> {
         let mut timings = Vec::with_capacity(self.threads.len());
         for &threads in &self.threads {
             let work = &work;
@@ -231,7 +235,9 @@ impl Scaling {
         mut timings: Vec<(usize, Timing)>,
     ) -> Scaling {
         timings.sort_by_key(|(threads, _)| *threads);
-        let base = timings.first().map(|(t, timing)| (*t as f64, timing.best()));
+        let base = timings
+            .first()
+            .map(|(t, timing)| (*t as f64, timing.best()));
         let points: Vec<ScalingPoint> = timings
             .into_iter()
             .map(|(threads, timing)| {
@@ -354,7 +360,11 @@ impl Scaling {
     /// ```
     pub fn chart(&self) -> LineChart {
         let max = self.points.last().map_or(1, |p| p.threads) as f64;
-        let ideal: Vec<(f64, f64)> = self.points.iter().map(|p| (p.threads as f64, p.threads as f64)).collect();
+        let ideal: Vec<(f64, f64)> = self
+            .points
+            .iter()
+            .map(|p| (p.threads as f64, p.threads as f64))
+            .collect();
         let measured: Vec<(f64, f64)> = self
             .points
             .iter()
@@ -458,7 +468,11 @@ mod tests {
         let seen = std::sync::Mutex::new(Vec::new());
         let study = ScalingStudy::new(&[2, 3])
             .timeit(Timeit::new().loops(1).repeat(1))
-            .strong(|| seen.lock().expect("no panics").push(super::super::current_num_threads()))
+            .strong(|| {
+                seen.lock()
+                    .expect("no panics")
+                    .push(super::super::current_num_threads())
+            })
             .expect("pools start");
         let counts: Vec<usize> = study.points().iter().map(|p| p.threads).collect();
         assert_eq!(counts, [1, 2, 3]);

@@ -186,7 +186,10 @@ impl Comparison {
 
     fn entry(&self, size: &str, implementation: &str) -> Option<&Entry> {
         let size = self.sizes.iter().position(|s| s == size)?;
-        let implementation = self.implementations.iter().position(|i| i == implementation)?;
+        let implementation = self
+            .implementations
+            .iter()
+            .position(|i| i == implementation)?;
         self.entries
             .iter()
             .find(|e| e.size == size && e.implementation == implementation)
@@ -264,7 +267,8 @@ impl Comparison {
     /// ```
     pub fn table(&self) -> Table {
         let baseline = self.baseline_name().unwrap_or_default();
-        let header = std::iter::once(self.size_label.clone()).chain(self.implementations.iter().cloned());
+        let header =
+            std::iter::once(self.size_label.clone()).chain(self.implementations.iter().cloned());
         let mut table = Table::new(header).caption(format!(
             "{}: time per call (best run) and speed-up over {baseline}",
             self.title
@@ -288,10 +292,16 @@ impl Comparison {
             text.push_str(" (est.)");
         }
         if implementation != baseline
-            && let (Some(speedup), Some(base)) =
-                (self.speedup(size, implementation), self.entry(size, baseline))
+            && let (Some(speedup), Some(base)) = (
+                self.speedup(size, implementation),
+                self.entry(size, baseline),
+            )
         {
-            let approximate = if entry.estimated || base.estimated { "~" } else { "" };
+            let approximate = if entry.estimated || base.estimated {
+                "~"
+            } else {
+                ""
+            };
             text.push_str(&format!(", {approximate}{}x", speedup_label(speedup)));
         }
         text
@@ -343,7 +353,10 @@ impl Render for Comparison {
         let chart = self.chart().to_svg();
         MimeBundle::text(table.to_text()).with(
             "text/html",
-            format!("{}<div class=\"rhpc-figure\">{chart}</div>", table.to_html()),
+            format!(
+                "{}<div class=\"rhpc-figure\">{chart}</div>",
+                table.to_html()
+            ),
         )
     }
 }
@@ -379,7 +392,10 @@ mod tests {
     #[test]
     fn rendering_has_a_table_and_a_chart_that_parse() {
         let bundle = course_table().render();
-        let html = bundle.get("text/html").and_then(|v| v.as_str()).unwrap_or_default();
+        let html = bundle
+            .get("text/html")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default();
         let wrapped = format!("<div>{html}</div>");
         let document = roxmltree::Document::parse(&wrapped).expect("well-formed markup");
         let texts: Vec<&str> = document.descendants().filter_map(|n| n.text()).collect();

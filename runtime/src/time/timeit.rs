@@ -320,7 +320,7 @@ fn thousands(value: usize) -> String {
     let digits = value.to_string();
     let mut out = String::new();
     for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index) % 3 == 0 {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
             out.push(',');
         }
         out.push(digit);
@@ -398,7 +398,7 @@ mod tests {
                 || now.get(),
                 || {
                     calls.set(calls.get() + 1);
-                    let step = if calls.get() % 2 == 0 { 3e-3 } else { 1e-3 };
+                    let step = if calls.get().is_multiple_of(2) { 3e-3 } else { 1e-3 };
                     now.set(now.get() + step);
                 },
             )
@@ -428,9 +428,17 @@ mod tests {
             "1.50 µs ± 0.00 ns per loop (mean ± std. dev. of 7 runs, 1,000 loops each)"
         );
         let single = Timing::from_runs(1, vec![2.0]);
-        assert!(single.to_string().ends_with("(mean ± std. dev. of 1 run, 1 loop each)"));
+        assert!(
+            single
+                .to_string()
+                .ends_with("(mean ± std. dev. of 1 run, 1 loop each)")
+        );
         let bundle = Timing::from_runs(1, vec![1e-3, 9e-3]).render();
-        assert!(bundle.plain_text().starts_with("The slowest run took 9.00 times"));
+        assert!(
+            bundle
+                .plain_text()
+                .starts_with("The slowest run took 9.00 times")
+        );
         assert!(bundle.get("text/html").is_some());
     }
 

@@ -275,7 +275,12 @@ mod tests {
 
     #[test]
     fn scales_ignore_values_they_cannot_show() {
-        let log = scale_for(AxisScale::Log10, [0.0, -1.0, 10.0, 100.0], false, (0.0, 1.0));
+        let log = scale_for(
+            AxisScale::Log10,
+            [0.0, -1.0, 10.0, 100.0],
+            false,
+            (0.0, 1.0),
+        );
         assert!(log.domain().0 > 0.0);
         let empty = scale_for(AxisScale::Linear, [f64::NAN], true, (0.0, 1.0));
         assert_eq!(empty.domain(), (0.0, 1.0));

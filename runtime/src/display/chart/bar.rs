@@ -60,7 +60,10 @@ impl BarChart {
     /// let chart = rhpc::display::chart::BarChart::new("t").categories(["a", "b"]);
     /// assert!(chart.to_svg().contains(">b<"));
     /// ```
-    pub fn categories<S: Into<String>>(mut self, categories: impl IntoIterator<Item = S>) -> BarChart {
+    pub fn categories<S: Into<String>>(
+        mut self,
+        categories: impl IntoIterator<Item = S>,
+    ) -> BarChart {
         self.categories = categories.into_iter().map(Into::into).collect();
         self
     }
@@ -160,7 +163,10 @@ impl BarChart {
             legend,
         };
         let area = frame.area();
-        let values = self.series.iter().flat_map(|(_, values)| values.iter().copied());
+        let values = self
+            .series
+            .iter()
+            .flat_map(|(_, values)| values.iter().copied());
         let y = scale_for(self.y_scale, values, true, (area.bottom, area.top));
         let mut doc = frame.begin(&y);
         let base = match self.y_scale {
@@ -257,8 +263,18 @@ mod tests {
             .filter(|n| n.has_tag_name("text"))
             .filter_map(|n| n.text())
             .collect();
-        for expected in ["bandwidth", "copy", "triad", "1 thread", "12.5 GB/s", "19 GB/s"] {
-            assert!(texts.contains(&expected), "{expected} missing from {texts:?}");
+        for expected in [
+            "bandwidth",
+            "copy",
+            "triad",
+            "1 thread",
+            "12.5 GB/s",
+            "19 GB/s",
+        ] {
+            assert!(
+                texts.contains(&expected),
+                "{expected} missing from {texts:?}"
+            );
         }
         // Three finite values, three bars with tooltips (plus the background and legend).
         let bars = document

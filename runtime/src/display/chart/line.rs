@@ -5,7 +5,9 @@ use crate::display::bundle::MimeBundle;
 use crate::display::render::Render;
 use crate::display::svg::{Anchor, Paint, SvgDoc};
 
-use super::axes::{AxisScale, Frame, INSET, LegendEntry, Swatch, draw_x_ticks, scale_for, value_label};
+use super::axes::{
+    AxisScale, Frame, INSET, LegendEntry, Swatch, draw_x_ticks, scale_for, value_label,
+};
 
 /// One series of a [`LineChart`]: its points and how they are drawn.
 ///
@@ -346,7 +348,10 @@ impl LineChart {
                 .copied()
                 .filter(|&(vx, vy)| shows(self.x_scale, vx) && shows(self.y_scale, vy))
                 .collect();
-            let pixels: Vec<(f64, f64)> = shown.iter().map(|&(vx, vy)| (x.map(vx), y.map(vy))).collect();
+            let pixels: Vec<(f64, f64)> = shown
+                .iter()
+                .map(|&(vx, vy)| (x.map(vx), y.map(vy)))
+                .collect();
             if let Some(dashed) = series.line {
                 doc.polyline(&pixels, paint, 2.0, dashed);
             }
@@ -439,16 +444,28 @@ mod tests {
             "oversubscribed",
             "8",
         ] {
-            assert!(texts.contains(&expected), "{expected} missing from {texts:?}");
+            assert!(
+                texts.contains(&expected),
+                "{expected} missing from {texts:?}"
+            );
         }
-        assert_eq!(document.descendants().filter(|n| n.has_tag_name("circle")).count(), 3);
+        assert_eq!(
+            document
+                .descendants()
+                .filter(|n| n.has_tag_name("circle"))
+                .count(),
+            3
+        );
     }
 
     #[test]
     fn points_without_a_place_are_skipped() {
         let chart = LineChart::new("t")
             .y_scale(AxisScale::Log10)
-            .series(Series::line("a", vec![(1.0, f64::NAN), (2.0, 0.0), (3.0, 1.0)]));
+            .series(Series::line(
+                "a",
+                vec![(1.0, f64::NAN), (2.0, 0.0), (3.0, 1.0)],
+            ));
         let svg = chart.to_svg();
         assert!(!svg.contains("NaN") && !svg.contains("inf"));
         assert_eq!(svg.matches("<circle").count(), 1);
