@@ -75,9 +75,21 @@ $(VENV)/.bench-installed: bench/requirements.txt $(VENV)/.installed
 bench-setup: $(VENV)/.bench-installed
 
 bench: bench-kernel
+bench: bench-par
 
 bench-kernel: kernelspec
 	$(PYTHON) bench/kernel_bench.py
+
+# The course's matrix-multiply table: rhpc's serial, parallel and tiled kernels against pure
+# Python, Numba (@njit and prange) and numpy. OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are
+# unset for the Python side alone so numpy runs its best BLAS kernel for this CPU.
+BENCH_PAR_OUT := target/bench-par
+.PHONY: bench-par
+bench-par: $(VENV)/.bench-installed
+	mkdir -p $(BENCH_PAR_OUT)
+	$(CARGO) build --release --locked -p rhpc --example bench_par
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PYTHON) bench/bench_par.py $(BENCH_PAR_OUT)/python.json
+	target/release/examples/bench_par $(BENCH_PAR_OUT)/python.json
 
 clean:
 	$(CARGO) clean

@@ -2,7 +2,8 @@
 //!
 //! - [`serial`]: the naive i-k-j triple loop of the course and the Numba paper, in safe Rust.
 //!   Iterating rows as slices (`chunks_exact`) removes every bounds check from the inner loop,
-//!   which LLVM then vectorises: `c[i][j] += a[i][k] * b[k][j]` for all j at once;
+//!   which LLVM then vectorises: `c[i][j] += a[i][k] * b[k][j]` for all j at once. The k loop
+//!   is unrolled by four into the j loop, keeping the order of the updates;
 //! - [`parallel`]: the same loop with the rows of C split between threads: exactly one equal
 //!   block of rows per thread (a static schedule), so two threads do the same work and never
 //!   write the same cache line except at the single boundary row;
@@ -202,7 +203,27 @@ fn naive_rows_generic<const FMA: bool>(
         if index.is_multiple_of(CHECK_ROWS) {
             check.check()?;
         }
-        for (&a_ik, b_row) in a_row.iter().zip(b.chunks_exact(n)) {
+        // k unrolled by four into the j loop: each c[i][j] is loaded and stored once per
+        // four updates instead of every update. The updates keep their order, so results are
+        // bit-identical to the plain loop (measured 1.3 to 1.6 times faster; the plain loop
+        // runs as fast as Numba's, both being LLVM's vectorisation of the same loop).
+        let (a_quads, a_rest) = a_row.as_chunks::<4>();
+        let mut b_rows = b.chunks_exact(n);
+        for a_k in a_quads {
+            let (Some(b0), Some(b1), Some(b2), Some(b3)) =
+                (b_rows.next(), b_rows.next(), b_rows.next(), b_rows.next())
+            else {
+                break;
+            };
+            for ((((c_ij, &x0), &x1), &x2), &x3) in c_row.iter_mut().zip(b0).zip(b1).zip(b2).zip(b3)
+            {
+                let c = fmadd::<FMA>(a_k[0], x0, *c_ij);
+                let c = fmadd::<FMA>(a_k[1], x1, c);
+                let c = fmadd::<FMA>(a_k[2], x2, c);
+                *c_ij = fmadd::<FMA>(a_k[3], x3, c);
+            }
+        }
+        for (&a_ik, b_row) in a_rest.iter().zip(b_rows) {
             for (c_ij, &b_kj) in c_row.iter_mut().zip(b_row) {
                 *c_ij = fmadd::<FMA>(a_ik, b_kj, *c_ij);
             }

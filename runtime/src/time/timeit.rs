@@ -398,7 +398,11 @@ mod tests {
                 || now.get(),
                 || {
                     calls.set(calls.get() + 1);
-                    let step = if calls.get().is_multiple_of(2) { 3e-3 } else { 1e-3 };
+                    let step = if calls.get().is_multiple_of(2) {
+                        3e-3
+                    } else {
+                        1e-3
+                    };
                     now.set(now.get() + step);
                 },
             )
