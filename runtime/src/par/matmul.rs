@@ -114,12 +114,7 @@ fn rows_per_thread(n: usize, threads: usize, multiple: usize) -> usize {
 /// # Ok::<(), rhpc::par::ParError>(())
 /// ```
 pub fn serial(a: &[f64], b: &[f64], n: usize) -> Result<Vec<f64>, ParError> {
-    check_shapes(a, b, n)?;
-    let mut c = vec![0.0; n * n];
-    if n > 0 {
-        naive_rows(a, b, &mut c, n, InterruptCheck::new())?;
-    }
-    Ok(c)
+    product(a, b, n, 1, 1, naive_rows)
 }
 
 /// The naive product with the rows of C split into one equal block per thread of the
@@ -134,16 +129,32 @@ pub fn serial(a: &[f64], b: &[f64], n: usize) -> Result<Vec<f64>, ParError> {
 /// # Ok::<(), rhpc::par::ParError>(())
 /// ```
 pub fn parallel(a: &[f64], b: &[f64], n: usize) -> Result<Vec<f64>, ParError> {
+    product(a, b, n, split_threads(n), 1, naive_rows)
+}
+
+/// A kernel that adds `a_rows * b` to `c_rows`, for whole rows of A and C.
+type RowsKernel = fn(&[f64], &[f64], &mut [f64], usize, InterruptCheck) -> Result<(), Interrupted>;
+
+/// `a * b` with the rows of C split into `threads` equal blocks (a multiple of `multiple`
+/// rows each), each computed by `kernel` on its own thread.
+fn product(
+    a: &[f64],
+    b: &[f64],
+    n: usize,
+    threads: usize,
+    multiple: usize,
+    kernel: RowsKernel,
+) -> Result<Vec<f64>, ParError> {
     check_shapes(a, b, n)?;
     let mut c = vec![0.0; n * n];
     if n == 0 {
         return Ok(c);
     }
     let check = InterruptCheck::new();
-    let block = rows_per_thread(n, split_threads(n), 1) * n;
+    let block = rows_per_thread(n, threads, multiple) * n;
     let blocks: Vec<_> = c.chunks_mut(block).zip(a.chunks(block)).collect();
     for_each_block(blocks, |(c_rows, a_rows)| {
-        naive_rows(a_rows, b, c_rows, n, check)
+        kernel(a_rows, b, c_rows, n, check)
     })?;
     Ok(c)
 }
@@ -162,18 +173,7 @@ pub fn parallel(a: &[f64], b: &[f64], n: usize) -> Result<Vec<f64>, ParError> {
 /// # Ok::<(), rhpc::par::ParError>(())
 /// ```
 pub fn tiled(a: &[f64], b: &[f64], n: usize) -> Result<Vec<f64>, ParError> {
-    check_shapes(a, b, n)?;
-    let mut c = vec![0.0; n * n];
-    if n == 0 {
-        return Ok(c);
-    }
-    let check = InterruptCheck::new();
-    let block = rows_per_thread(n, split_threads(n), MR) * n;
-    let blocks: Vec<_> = c.chunks_mut(block).zip(a.chunks(block)).collect();
-    for_each_block(blocks, |(c_rows, a_rows)| {
-        tiled_rows(a_rows, b, c_rows, n, check)
-    })?;
-    Ok(c)
+    product(a, b, n, split_threads(n), MR, tiled_rows)
 }
 
 multiversion!(
