@@ -1,136 +1,74 @@
 //! `make bench-par`: the course's matrix-multiply table (naive i-k-j, float64) with rhpc's
 //! serial, parallel and tiled kernels beside pure Python, Numba and numpy.
 //!
-//! `bench/bench_par.py` times the Python side first and writes its times as JSON; this
-//! program times the Rust kernels the same way (autorange to runs of at least 0.1 s, best
-//! of 5, in three rounds), merges both into one [`Comparison`] with pure Python as the baseline, prints it as
-//! Markdown, and checks the targets. Without the JSON file (`cargo run --example
-//! bench_par`) it prints the Rust columns alone, with serial as the baseline.
+//! Two modes:
+//! - `bench_par --measure OUT.json [--sizes 64,128]` times the Rust kernels once, the way
+//!   `bench/bench_par.py` times the Python ones (autorange to runs of at least 0.1 s, best of
+//!   5), and writes the same JSON shape: `{"times": {"64": {"rhpc_serial": seconds, ...}}}`;
+//! - `bench_par FILE.json...` merges passes written by either side, keeping each cell's
+//!   best, prints the table as Markdown with pure Python as the baseline, and checks the
+//!   issue's targets.
 //!
-//! Usage: `bench_par [PYTHON_JSON] [--sizes 64,128,256,512]`
+//! The Makefile alternates Python and Rust passes: on a machine shared with other work, a
+//! busy moment then spoils one pass of every implementation rather than all of one, and the
+//! best of the passes compares like with like.
 
+use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use rhpc::par::{cores, matmul, threads};
 use rhpc::time::{Comparison, Timeit};
 
-/// Passes over all sizes and kernels; each cell keeps its best.
-const ROUNDS: usize = 3;
-
-/// Python implementations in the JSON file, with their column names.
-const PYTHON_COLUMNS: [(&str, &str); 4] = [
+/// Every implementation: its key in the JSON files and its column in the table.
+const COLUMNS: [(&str, &str); 7] = [
     ("python", "pure Python"),
     ("numba", "Numba @njit"),
     ("numba_parallel", "Numba prange"),
     ("numpy", "numpy (BLAS)"),
+    ("rhpc_serial", "rhpc serial"),
+    ("rhpc_parallel", "rhpc parallel"),
+    ("rhpc_tiled", "rhpc tiled"),
 ];
 
-struct Options {
-    python_json: Option<String>,
-    sizes: Vec<usize>,
-}
+type Kernel = fn(&[f64], &[f64], usize) -> Result<Vec<f64>, rhpc::par::ParError>;
 
-fn parse_options() -> Result<Options, String> {
-    let mut options = Options {
-        python_json: None,
-        sizes: vec![64, 128, 256, 512],
-    };
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        if arg == "--sizes" {
-            let list = args.next().ok_or("--sizes needs a list such as 64,128")?;
-            options.sizes = list
-                .split(',')
-                .map(|s| {
-                    s.trim()
-                        .parse::<usize>()
-                        .map_err(|e| format!("size {s:?}: {e}"))
-                })
-                .collect::<Result<_, _>>()?;
-        } else {
-            options.python_json = Some(arg);
-        }
-    }
-    Ok(options)
-}
+/// The Rust kernels with their JSON keys.
+const KERNELS: [(&str, Kernel); 3] = [
+    ("rhpc_serial", matmul::serial),
+    ("rhpc_parallel", matmul::parallel),
+    ("rhpc_tiled", matmul::tiled),
+];
 
-/// Adds the Python side's times (seconds per call, per size and implementation).
-fn add_python(table: &mut Comparison, path: &str, sizes: &[usize]) -> Result<(), String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
-    let json: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| format!("{path}: {e}"))?;
-    for &n in sizes {
-        let Some(row) = json["times"].get(n.to_string()) else {
-            continue;
-        };
-        for (key, column) in PYTHON_COLUMNS {
-            if let Some(seconds) = row[key].as_f64() {
-                if row[format!("{key}_estimated")].as_bool() == Some(true) {
-                    table.record_estimate(n, column, seconds);
-                } else {
-                    table.record(n, column, seconds);
-                }
-            }
-        }
-    }
-    if let Some(note) = json["note"].as_str() {
-        println!("{note}");
-    }
-    Ok(())
-}
+/// Seconds per call by size, then by implementation key; whether the value is an estimate.
+type Times = BTreeMap<usize, BTreeMap<String, (f64, bool)>>;
 
-fn run() -> Result<(), String> {
-    let options = parse_options()?;
+/// Times the Rust kernels at each size, after checking their products.
+fn measure(sizes: &[usize]) -> Result<serde_json::Value, String> {
     let timeit = Timeit::new().repeat(5).min_run(0.1);
-    let mut table = rhpc::time::compare("matrix multiply, n x n float64").baseline(
-        if options.python_json.is_some() {
-            "pure Python"
-        } else {
-            "rhpc serial"
-        },
-    );
-    if let Some(path) = &options.python_json {
-        add_python(&mut table, path, &options.sizes)?;
-    }
-    let error = |e: rhpc::par::ParError| e.to_string();
-    type Kernel = fn(&[f64], &[f64], usize) -> Result<Vec<f64>, rhpc::par::ParError>;
-    let kernels: [(&str, Kernel); 3] = [
-        ("rhpc serial", matmul::serial),
-        ("rhpc parallel", matmul::parallel),
-        ("rhpc tiled", matmul::tiled),
-    ];
-    // Rounds over every size and kernel, keeping each cell's best: on a shared machine a
-    // burst of someone else's work then spoils one round of every kernel, not all of one.
-    let mut best = vec![f64::INFINITY; options.sizes.len() * kernels.len()];
-    for _ in 0..ROUNDS {
-        for (size_index, &n) in options.sizes.iter().enumerate() {
-            let (a, b) = (matmul::random_matrix(n, 1), matmul::random_matrix(n, 2));
-            let expected = matmul::serial(&a, &b, n).map_err(error)?;
-            for (kernel_index, (name, kernel)) in kernels.iter().enumerate() {
-                let result = kernel(&a, &b, n).map_err(error)?;
-                if result
-                    .iter()
-                    .zip(&expected)
-                    .any(|(x, y)| (x - y).abs() > 1e-9)
-                {
-                    return Err(format!("{name} computed a wrong product at n = {n}"));
-                }
-                let timing = timeit
-                    .run(|| kernel(&a, &b, n))
-                    .map_err(|e| e.to_string())?;
-                let cell = &mut best[size_index * kernels.len() + kernel_index];
-                *cell = cell.min(timing.best());
+    let mut times = serde_json::Map::new();
+    for &n in sizes {
+        let (a, b) = (matmul::random_matrix(n, 1), matmul::random_matrix(n, 2));
+        let expected = matmul::serial(&a, &b, n).map_err(|e| e.to_string())?;
+        let mut row = serde_json::Map::new();
+        for (key, kernel) in KERNELS {
+            let result = kernel(&a, &b, n).map_err(|e| e.to_string())?;
+            if result
+                .iter()
+                .zip(&expected)
+                .any(|(x, y)| (x - y).abs() > 1e-9)
+            {
+                return Err(format!("{key} computed a wrong product at n = {n}"));
             }
+            let timing = timeit
+                .run(|| kernel(&a, &b, n))
+                .map_err(|e| e.to_string())?;
+            row.insert(key.into(), timing.best().into());
         }
-    }
-    for (size_index, &n) in options.sizes.iter().enumerate() {
-        for (kernel_index, (name, _)) in kernels.iter().enumerate() {
-            table.record(n, name, best[size_index * kernels.len() + kernel_index]);
-        }
+        times.insert(n.to_string(), row.into());
     }
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    println!(
-        "rhpc: {} cores, pool of {} threads; load average at the end: {}",
+    let note = format!(
+        "rust side: {} cores, pool of {} threads, load average {}",
         cores(),
         threads(),
         load.split_whitespace()
@@ -138,9 +76,59 @@ fn run() -> Result<(), String> {
             .collect::<Vec<_>>()
             .join(" ")
     );
+    Ok(serde_json::json!({ "times": times, "note": note }))
+}
+
+/// Reads the passes and keeps each cell's best time.
+fn merge(paths: &[String]) -> Result<Times, String> {
+    let mut best = Times::new();
+    for path in paths {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+        let json: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| format!("{path}: {e}"))?;
+        if let Some(note) = json["note"].as_str() {
+            println!("{path}: {note}");
+        }
+        let Some(sizes) = json["times"].as_object() else {
+            return Err(format!("{path}: no \"times\""));
+        };
+        for (size, row) in sizes {
+            let n: usize = size
+                .parse()
+                .map_err(|e| format!("{path}: size {size:?}: {e}"))?;
+            for (key, _) in COLUMNS {
+                let Some(seconds) = row[key].as_f64() else {
+                    continue;
+                };
+                let estimated = row[format!("{key}_estimated")].as_bool() == Some(true);
+                let cell = best
+                    .entry(n)
+                    .or_default()
+                    .entry(key.into())
+                    .or_insert((f64::INFINITY, true));
+                // A measurement beats an estimate; otherwise the faster wins.
+                if (cell.1 && !estimated) || (cell.1 == estimated && seconds < cell.0) {
+                    *cell = (seconds, estimated);
+                }
+            }
+        }
+    }
+    Ok(best)
+}
+
+fn report(times: &Times) {
+    let mut table = rhpc::time::compare("matrix multiply, n x n float64").baseline("pure Python");
+    for (&n, row) in times {
+        for (key, column) in COLUMNS {
+            match row.get(key) {
+                Some(&(seconds, true)) => table.record_estimate(n, column, seconds),
+                Some(&(seconds, false)) => table.record(n, column, seconds),
+                None => {}
+            }
+        }
+    }
     println!("\n{}", table.table().to_markdown());
-    print_targets(&table, &options.sizes);
-    Ok(())
+    print_targets(&table, &times.keys().copied().collect::<Vec<_>>());
 }
 
 /// The targets, each with its measured ratio.
@@ -159,31 +147,57 @@ fn print_targets(table: &Comparison, sizes: &[usize]) {
         }
     };
     for &n in sizes {
-        row(
-            "serial at least as fast as Numba @njit",
-            n,
-            ratio(n, "rhpc serial", "Numba @njit"),
-            1.0,
-        );
+        let measured = ratio(n, "rhpc serial", "Numba @njit");
+        row("serial at least as fast as Numba @njit", n, measured, 1.0);
     }
     for &n in sizes.iter().filter(|&&n| n >= 256) {
-        row(
-            "parallel >= 1.8x serial (2 cores)",
-            n,
-            ratio(n, "rhpc parallel", "rhpc serial"),
-            1.8,
-        );
+        let measured = ratio(n, "rhpc parallel", "rhpc serial");
+        row("parallel >= 1.8x serial (2 cores)", n, measured, 1.8);
     }
     if sizes.contains(&512) {
         // Within 2x of numpy: numpy's time over tiled's at least 0.5.
+        let measured = ratio(512, "rhpc tiled", "numpy (BLAS)");
         row(
-            "tiled within 2x of numpy",
+            "tiled within 2x of numpy (numpy time / tiled time)",
             512,
-            ratio(512, "rhpc tiled", "numpy (BLAS)"),
+            measured,
             0.5,
         );
     }
     println!("{}", targets.to_markdown());
+}
+
+fn run() -> Result<(), String> {
+    let mut args = std::env::args().skip(1);
+    let mut sizes = vec![64, 128, 256, 512];
+    let mut measure_to = None;
+    let mut inputs = Vec::new();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--sizes" => {
+                let list = args.next().ok_or("--sizes needs a list such as 64,128")?;
+                sizes = list
+                    .split(',')
+                    .map(|s| s.trim().parse().map_err(|e| format!("size {s:?}: {e}")))
+                    .collect::<Result<_, _>>()?;
+            }
+            "--measure" => measure_to = Some(args.next().ok_or("--measure needs a file")?),
+            _ => inputs.push(arg),
+        }
+    }
+    if let Some(out) = measure_to {
+        let json = measure(&sizes)?;
+        return std::fs::write(&out, json.to_string()).map_err(|e| format!("{out}: {e}"));
+    }
+    if inputs.is_empty() {
+        // No passes given: measure now and show the Rust columns alone.
+        let json = measure(&sizes)?;
+        let path = std::env::temp_dir().join(format!("bench_par-{}.json", std::process::id()));
+        std::fs::write(&path, json.to_string()).map_err(|e| e.to_string())?;
+        inputs.push(path.to_string_lossy().into_owned());
+    }
+    report(&merge(&inputs)?);
+    Ok(())
 }
 
 fn main() -> ExitCode {
