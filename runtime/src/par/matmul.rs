@@ -44,10 +44,11 @@ const NR: usize = 8;
 const KC: usize = 256;
 /// Width of one packed block of B: `KC x NC` doubles (256 KiB) stay in a core's L2.
 const NC: usize = 128;
-/// Below this many multiply-adds (n = 128), a product runs on the calling thread alone, as
-/// OpenMP's `if` clause does: waking a second core costs 20 to 80 µs on a virtual machine,
-/// longer than the whole n = 64 product (about 15 µs).
-const PARALLEL_MIN_WORK: usize = 128 * 128 * 128;
+/// Below this many multiply-adds (n = 192), a product runs on the calling thread alone, as
+/// OpenMP's `if` clause does: waking the pool costs 20 to 80 µs on a virtual machine, against
+/// about 14 µs for the whole n = 64 product and 100 µs at n = 128 (measured: two threads
+/// were slower than one there).
+const PARALLEL_MIN_WORK: usize = 192 * 192 * 192;
 /// Rows of C the naive kernels update together, sharing each load of a row of B.
 const ROWS: usize = 2;
 /// Rows between two interrupt checks in the naive kernels.

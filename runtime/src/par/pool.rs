@@ -269,12 +269,14 @@ where
     B: Send,
     F: Fn(B) -> Result<(), Interrupted> + Sync,
 {
-    let inside = rayon::current_thread_index().is_some();
-    if blocks.len() == 1 && !inside {
-        // One block: no thread to hand it to.
+    if blocks.len() <= 1 {
+        // One block runs where it is: handing it to the pool would only add a wake-up, and
+        // inside a pool would send it to thread 0 (the serial products of a parallel loop
+        // would then all queue there).
         blocks.into_iter().try_for_each(&task)?;
         return Ok(());
     }
+    let inside = rayon::current_thread_index().is_some();
     let slots: Vec<Mutex<Option<B>>> = blocks.into_iter().map(|b| Mutex::new(Some(b))).collect();
     let run = |context: rayon::BroadcastContext<'_>| -> Result<(), Interrupted> {
         for slot in slots
@@ -333,6 +335,20 @@ mod tests {
             }),
             Err(ParError::Interrupted(_))
         ));
+    }
+
+    #[test]
+    fn a_single_block_runs_on_the_calling_thread() {
+        let caller = with_threads(2, || {
+            let here = rayon::current_thread_index();
+            let ran_on = Mutex::new(None);
+            let done = for_each_block(vec![()], |()| {
+                *ran_on.lock().expect("no panics") = Some(rayon::current_thread_index());
+                Ok(())
+            });
+            (here, done.is_ok(), ran_on.into_inner().expect("no panics"))
+        });
+        assert!(matches!(caller, Ok((here, true, Some(there))) if here == there));
     }
 
     #[test]
