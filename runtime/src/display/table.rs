@@ -157,7 +157,7 @@ impl Table {
         let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
         let mut lines: Vec<String> = self.caption.iter().cloned().collect();
         lines.push(line(&self.header));
-        lines.push(rule.join("  "));
+        lines.push(rule.join("  ").trim_end().to_owned());
         lines.extend(self.rows.iter().map(|row| line(row)));
         lines.join("\n")
     }

@@ -140,6 +140,22 @@ pub fn parallel(a: &[f64], b: &[f64], n: usize) -> Result<Vec<f64>, ParError> {
 /// A kernel that adds `a_rows * b` to `c_rows`, for whole rows of A and C.
 type RowsKernel = fn(&[f64], &[f64], &mut [f64], usize, InterruptCheck) -> Result<(), Interrupted>;
 
+/// Declares a [`RowsKernel`] compiled for the baseline CPU and for AVX2 + FMA.
+macro_rules! rows_kernel {
+    ($(#[$meta:meta])* $name:ident => $generic:ident) => {
+        multiversion!(
+            $(#[$meta])*
+            fn $name(
+                a_rows: &[f64],
+                b: &[f64],
+                c_rows: &mut [f64],
+                n: usize,
+                check: InterruptCheck,
+            ) -> Result<(), Interrupted> => $generic
+        );
+    };
+}
+
 /// `a * b` with the rows of C split into `threads` equal blocks (a multiple of `multiple`
 /// rows each), each computed by `kernel` on its own thread.
 fn product(
@@ -181,15 +197,9 @@ pub fn tiled(a: &[f64], b: &[f64], n: usize) -> Result<Vec<f64>, ParError> {
     product(a, b, n, split_threads(n), MR, tiled_rows)
 }
 
-multiversion!(
+rows_kernel!(
     /// `c_rows += a_rows * b` by the naive loop, for whole rows of A and C.
-    fn naive_rows(
-        a_rows: &[f64],
-        b: &[f64],
-        c_rows: &mut [f64],
-        n: usize,
-        check: InterruptCheck,
-    ) -> Result<(), Interrupted> => naive_rows_generic
+    naive_rows => naive_rows_generic
 );
 
 #[inline(always)]
@@ -306,15 +316,9 @@ fn pack_a(a_rows: &[f64], n: usize, rows: usize, i0: usize, k0: usize, packed: &
     }
 }
 
-multiversion!(
+rows_kernel!(
     /// `c_rows += a_rows * b` by packed blocks and the register-tiled micro-kernel.
-    fn tiled_rows(
-        a_rows: &[f64],
-        b: &[f64],
-        c_rows: &mut [f64],
-        n: usize,
-        check: InterruptCheck,
-    ) -> Result<(), Interrupted> => tiled_rows_generic
+    tiled_rows => tiled_rows_generic
 );
 
 /// The loops around the micro-kernel, GotoBLAS style: for each `NC`-column and `KC`-deep

@@ -23,6 +23,38 @@ pub enum AxisScale {
     Log10,
 }
 
+/// The builder methods every chart has: axis labels and picture size. The chart type needs
+/// fields `x_label: String`, `y_label: String` and `size: (f64, f64)`.
+macro_rules! common_setters {
+    ($chart:ident) => {
+        #[doc = "The x axis' label."]
+        #[doc = ""]
+        #[doc = concat!("```\nlet chart = rhpc::display::chart::", stringify!($chart), "::new(\"t\").x_label(\"threads\");\nassert!(chart.to_svg().contains(\">threads<\"));\n```")]
+        pub fn x_label(mut self, label: impl Into<String>) -> $chart {
+            self.x_label = label.into();
+            self
+        }
+
+        #[doc = "The y axis' label."]
+        #[doc = ""]
+        #[doc = concat!("```\nlet chart = rhpc::display::chart::", stringify!($chart), "::new(\"t\").y_label(\"GB/s\");\nassert!(chart.to_svg().contains(\">GB/s<\"));\n```")]
+        pub fn y_label(mut self, label: impl Into<String>) -> $chart {
+            self.y_label = label.into();
+            self
+        }
+
+        #[doc = "The picture's size in pixels (640 x 380 by default; at least 200 x 150)."]
+        #[doc = ""]
+        #[doc = concat!("```\nlet chart = rhpc::display::chart::", stringify!($chart), "::new(\"t\").size(800.0, 300.0);\nassert!(chart.to_svg().contains(\"width=\\\"800\\\"\"));\n```")]
+        pub fn size(mut self, width: f64, height: f64) -> $chart {
+            self.size = (width.max(200.0), height.max(150.0));
+            self
+        }
+    };
+}
+
+pub(super) use common_setters;
+
 /// The plot area inside the picture, in pixels.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Area {

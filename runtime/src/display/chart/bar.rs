@@ -36,6 +36,8 @@ pub struct BarChart {
 }
 
 impl BarChart {
+    super::axes::common_setters!(BarChart);
+
     /// An empty chart with a title and a linear y axis from zero.
     ///
     /// ```
@@ -79,28 +81,6 @@ impl BarChart {
         self
     }
 
-    /// The x axis' label.
-    ///
-    /// ```
-    /// let chart = rhpc::display::chart::BarChart::new("t").x_label("n");
-    /// assert!(chart.to_svg().contains(">n<"));
-    /// ```
-    pub fn x_label(mut self, label: impl Into<String>) -> BarChart {
-        self.x_label = label.into();
-        self
-    }
-
-    /// The y axis' label.
-    ///
-    /// ```
-    /// let chart = rhpc::display::chart::BarChart::new("t").y_label("GB/s");
-    /// assert!(chart.to_svg().contains("GB/s"));
-    /// ```
-    pub fn y_label(mut self, label: impl Into<String>) -> BarChart {
-        self.y_label = label.into();
-        self
-    }
-
     /// The y axis' scale: [`AxisScale::Log10`] when values span decades (speed-ups over
     /// Python); bars then rise from the axis' lower end.
     ///
@@ -122,17 +102,6 @@ impl BarChart {
     /// ```
     pub fn value_suffix(mut self, suffix: impl Into<String>) -> BarChart {
         self.suffix = suffix.into();
-        self
-    }
-
-    /// The picture's size in pixels (640 x 380 by default).
-    ///
-    /// ```
-    /// let chart = rhpc::display::chart::BarChart::new("t").size(800.0, 300.0);
-    /// assert!(chart.to_svg().contains("width=\"800\""));
-    /// ```
-    pub fn size(mut self, width: f64, height: f64) -> BarChart {
-        self.size = (width.max(200.0), height.max(150.0));
         self
     }
 

@@ -153,6 +153,8 @@ pub struct LineChart {
 }
 
 impl LineChart {
+    super::axes::common_setters!(LineChart);
+
     /// An empty chart with a title; linear axes, the y axis starting at zero.
     ///
     /// ```
@@ -171,28 +173,6 @@ impl LineChart {
             shades: Vec::new(),
             size: (640.0, 380.0),
         }
-    }
-
-    /// The x axis' label.
-    ///
-    /// ```
-    /// let chart = rhpc::display::chart::LineChart::new("t").x_label("threads");
-    /// assert!(chart.to_svg().contains("threads"));
-    /// ```
-    pub fn x_label(mut self, label: impl Into<String>) -> LineChart {
-        self.x_label = label.into();
-        self
-    }
-
-    /// The y axis' label.
-    ///
-    /// ```
-    /// let chart = rhpc::display::chart::LineChart::new("t").y_label("seconds");
-    /// assert!(chart.to_svg().contains("seconds"));
-    /// ```
-    pub fn y_label(mut self, label: impl Into<String>) -> LineChart {
-        self.y_label = label.into();
-        self
     }
 
     /// The x axis' scale.
@@ -227,17 +207,6 @@ impl LineChart {
     /// ```
     pub fn y_from_zero(mut self, from_zero: bool) -> LineChart {
         self.y_from_zero = from_zero;
-        self
-    }
-
-    /// The picture's size in pixels (640 x 380 by default).
-    ///
-    /// ```
-    /// let chart = rhpc::display::chart::LineChart::new("t").size(400.0, 300.0);
-    /// assert!(chart.to_svg().contains("width=\"400\""));
-    /// ```
-    pub fn size(mut self, width: f64, height: f64) -> LineChart {
-        self.size = (width.max(200.0), height.max(150.0));
         self
     }
 
