@@ -14,6 +14,9 @@
 //!   CuPy kernel chapters);
 //! - [`tasks`]: Dask-style task graphs (`delayed!`, compute, schedulers), futures on local
 //!   workers, graph pictures, task streams and progress bars.
+//! - [`par`]: parallel iterators (rayon), thread pools by size, scaling studies with an
+//!   Amdahl fit, memory bandwidth, and the course's matrix multiply;
+//! - [`time`]: `timeit` and `time` as in IPython, and speed-up tables (`compare`).
 //!
 //! ```
 //! use rhpc::prelude::*;
@@ -38,7 +41,9 @@ pub mod gpu;
 pub mod interrupt;
 pub mod jit;
 mod panic_payload;
+pub mod par;
 pub mod tasks;
+pub mod time;
 
 pub use interrupt::Interrupted;
 
@@ -46,6 +51,8 @@ pub use interrupt::Interrupted;
 pub mod prelude {
     pub use crate::args;
     pub use crate::delayed;
+    pub use crate::display::Table;
+    pub use crate::display::chart::{AxisScale, BarChart, LineChart, ScatterChart, Series};
     pub use crate::display::{
         DisplayHandle, EvcxrDisplay, Html, Latex, Markdown, MimeBundle, Png, Render, Svg,
         clear_output, display,
@@ -55,8 +62,14 @@ pub mod prelude {
     pub use crate::jit::{
         ElementwiseKernel, JitError, Kernel, RawKernel, ReductionKernel, cache_info,
     };
+    pub use crate::par::{
+        IndexedParallelIterator, IntoParallelIterator, IntoParallelRefIterator,
+        IntoParallelRefMutIterator, ParError, ParallelIterator, ParallelSlice, ParallelSliceMut,
+        bandwidth, scaling, weak_scaling, with_threads,
+    };
     pub use crate::tasks::{
         Client, Compute, Delayed, Future, FutureStatus, Scheduler, Synchronous, TaskStream,
         Threads, as_completed, compute,
     };
+    pub use crate::time::{Timeit, compare, time, timeit};
 }
