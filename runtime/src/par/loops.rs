@@ -49,7 +49,6 @@ where
 pub fn map<I, F, R>(items: I, work: F) -> Result<Vec<R>, ParError>
 where
     I: IntoParallelIterator + Send,
-    I::Iter: IndexedParallelIterator,
     F: Fn(I::Item) -> R + Sync + Send,
     R: Send,
 {
