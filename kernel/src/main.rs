@@ -141,11 +141,14 @@ fn serve(connection_file: &std::path::Path) -> anyhow::Result<()> {
         .with_context(|| format!("{} is not a connection file", connection_file.display()))?;
     // A persistent build directory for evcxr, so this session reuses what earlier ones
     // compiled (rhpc above all). Without one, evcxr uses a fresh temporary directory.
-    let build_dir = workspace::cache_root().and_then(|root| match workspace::acquire(&root) {
-        Ok(dir) => Some(dir),
-        Err(error) => {
-            log::warn!("no persistent build directory ({error}); builds start from scratch");
-            None
+    let runtime = runtime_path();
+    let build_dir = workspace::cache_root().and_then(|root| {
+        match workspace::acquire(&root, runtime.as_deref()) {
+            Ok(dir) => Some(dir),
+            Err(error) => {
+                log::warn!("no persistent build directory ({error}); builds start from scratch");
+                None
+            }
         }
     });
     // SAFETY: no other threads exist yet. The cell process evcxr starts inherits both:
@@ -160,7 +163,7 @@ fn serve(connection_file: &std::path::Path) -> anyhow::Result<()> {
         }
     }
     let options = StartOptions {
-        runtime: runtime_path(),
+        runtime,
         build_dir: build_dir.as_ref().map(|dir| dir.path().to_owned()),
     };
 

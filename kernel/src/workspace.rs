@@ -64,9 +64,10 @@ pub fn cache_root() -> Option<PathBuf> {
         .or_else(|| dirs::cache_dir().map(|dir| dir.join("rhpc")))
 }
 
-/// Locks the first free slot under `root/sessions`.
-pub fn acquire(root: &Path) -> io::Result<SessionDir> {
-    let sessions = root.join("sessions");
+/// Locks the first free slot under `root/sessions/<runtime>`: each rhpc source folder has
+/// its slots, so sessions built against one checkout never pick up another's build.
+pub fn acquire(root: &Path, runtime: Option<&Path>) -> io::Result<SessionDir> {
+    let sessions = root.join("sessions").join(runtime_key(runtime));
     std::fs::create_dir_all(&sessions)?;
     for slot in 0..SLOTS {
         let path = sessions.join(format!("slot-{slot}"));
@@ -95,6 +96,18 @@ pub fn acquire(root: &Path) -> io::Result<SessionDir> {
     ))
 }
 
+/// A short, stable name for the rhpc source folder a session uses.
+fn runtime_key(runtime: Option<&Path>) -> String {
+    use sha2::{Digest, Sha256};
+    match runtime {
+        None => "no-rhpc".to_owned(),
+        Some(path) => {
+            let digest = Sha256::digest(path.as_os_str().as_encoded_bytes());
+            format!("rhpc-{}", &hex::encode(digest)[..12])
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,13 +115,17 @@ mod tests {
     #[test]
     fn concurrent_sessions_get_different_slots_and_reuse_freed_ones() {
         let root = std::env::temp_dir().join(format!("rhpc-slots-{}", std::process::id()));
-        let first = acquire(&root).unwrap();
-        let second = acquire(&root).unwrap();
+        let runtime = Some(Path::new("/checkout/runtime"));
+        let first = acquire(&root, runtime).unwrap();
+        let second = acquire(&root, runtime).unwrap();
         assert_ne!(first.path(), second.path());
         assert!(first.path().join("Cargo.lock").is_file());
         let first_path = first.path().to_owned();
         drop(first);
-        assert_eq!(acquire(&root).unwrap().path(), first_path);
+        assert_eq!(acquire(&root, runtime).unwrap().path(), first_path);
+        // Another rhpc source folder builds elsewhere.
+        let other = acquire(&root, Some(Path::new("/elsewhere/runtime"))).unwrap();
+        assert_ne!(other.path().parent(), first_path.parent());
         let _ = std::fs::remove_dir_all(root);
     }
 }

@@ -18,6 +18,9 @@
 //!   CuPy kernel chapters);
 //! - [`tasks`]: Dask-style task graphs (`delayed!`, compute, schedulers), futures on local
 //!   workers, graph pictures, task streams and progress bars;
+//! - [`par`]: parallel iterators (rayon), thread pools by size, scaling studies with an
+//!   Amdahl fit, memory bandwidth, and the course's matrix multiply;
+//! - [`time`]: `timeit` and `time` as in IPython, and speed-up tables (`compare`);
 //! - `frame` (cargo feature `frame`): partitioned dataframes on arrow (Dask's
 //!   `dask.dataframe`): CSV by glob, column arithmetic, filters, tree group-bys.
 //!
@@ -48,8 +51,10 @@ pub mod gpu;
 pub mod interrupt;
 pub mod jit;
 mod panic_payload;
+pub mod par;
 mod partitions;
 pub mod tasks;
+pub mod time;
 mod tree;
 
 pub use interrupt::Interrupted;
@@ -60,6 +65,8 @@ pub mod prelude {
     pub use crate::array::BlockedArray;
     pub use crate::bag::Bag;
     pub use crate::delayed;
+    pub use crate::display::Table;
+    pub use crate::display::chart::{AxisScale, BarChart, LineChart, ScatterChart, Series};
     pub use crate::display::{
         DisplayHandle, EvcxrDisplay, Html, Latex, Markdown, MimeBundle, Png, Render, Svg,
         clear_output, display,
@@ -71,8 +78,14 @@ pub mod prelude {
     pub use crate::jit::{
         ElementwiseKernel, JitError, Kernel, RawKernel, ReductionKernel, cache_info,
     };
+    pub use crate::par::{
+        IndexedParallelIterator, IntoParallelIterator, IntoParallelRefIterator,
+        IntoParallelRefMutIterator, ParError, ParallelIterator, ParallelSlice, ParallelSliceMut,
+        bandwidth, scaling, weak_scaling, with_threads,
+    };
     pub use crate::tasks::{
         Client, Compute, Delayed, Future, FutureStatus, Scheduler, Synchronous, TaskStream,
         Threads, as_completed, compute,
     };
+    pub use crate::time::{Timeit, compare, time, timeit};
 }

@@ -12,8 +12,9 @@
 //! - [`ProgressBar`] shows how far a long job has got, live.
 //!
 //! Pictures are drawn with [`svg::SvgDoc`], whose colours follow JupyterLab's light or dark
-//! theme; [`Timeline`] draws Gantt charts; [`Table`] lays out reports; [`scale`] and
-//! [`units`] place ticks and format durations, bytes and rates.
+//! theme; [`chart`] draws line, bar and scatter charts, [`Table`] tables from plain data,
+//! [`Timeline`] Gantt charts; [`scale`] and [`units`] place ticks and format
+//! durations, bytes and rates.
 //!
 //! Under rhpc-kernel these travel to the notebook over the kernel's display channel, a line
 //! protocol on standard output documented in the kernel's `bridge` module: a line starting
@@ -29,6 +30,7 @@
 
 mod bundle;
 mod channel;
+pub mod chart;
 mod html;
 pub mod progress;
 mod render;
@@ -43,5 +45,5 @@ pub use channel::{DisplayHandle, RECORD_PREFIX, clear_output, display, in_kernel
 pub use html::escape_html;
 pub use progress::ProgressBar;
 pub use render::{EvcxrDisplay, Html, Json, Latex, Markdown, Png, Render, Svg};
-pub use table::Table;
+pub use table::{Align, Table};
 pub use timeline::{Span, Timeline};

@@ -35,12 +35,33 @@ impl Scale {
     /// A base-2 logarithmic scale (thread counts, problem sizes); the domain must be
     /// positive.
     pub fn log2(domain: (f64, f64), range: (f64, f64)) -> Scale {
+        Scale::logarithmic(2.0, domain, range)
+    }
+
+    /// A base-10 logarithmic scale (speed-ups, times spanning decades); the domain must be
+    /// positive.
+    ///
+    /// ```
+    /// use rhpc::display::scale::Scale;
+    /// let speedup = Scale::log10((1.0, 1000.0), (300.0, 0.0));
+    /// assert_eq!(speedup.map(10.0), 200.0);
+    /// assert_eq!(speedup.ticks(5), vec![1.0, 10.0, 100.0, 1000.0]);
+    /// ```
+    pub fn log10(domain: (f64, f64), range: (f64, f64)) -> Scale {
+        Scale::logarithmic(10.0, domain, range)
+    }
+
+    fn logarithmic(base: f64, domain: (f64, f64), range: (f64, f64)) -> Scale {
         let low = domain.0.max(f64::MIN_POSITIVE);
-        let high = if domain.1 <= low { low * 2.0 } else { domain.1 };
+        let high = if domain.1 <= low {
+            low * base
+        } else {
+            domain.1
+        };
         Scale {
             domain: (low, high),
             range,
-            log_base: Some(2.0),
+            log_base: Some(base),
         }
     }
 
@@ -64,7 +85,8 @@ impl Scale {
     }
 
     /// About `count` tick values inside the domain: nice numbers on a linear scale, powers
-    /// of two on a log₂ scale.
+    /// of the base on a logarithmic one (with 2 and 5 between powers of ten when the domain
+    /// spans less than two decades).
     ///
     /// ```
     /// use rhpc::display::scale::Scale;
@@ -73,20 +95,39 @@ impl Scale {
     /// ```
     pub fn ticks(&self, count: usize) -> Vec<f64> {
         let (low, high) = self.domain;
-        if self.log_base.is_some() {
-            let mut ticks = Vec::new();
-            let mut tick = 2f64.powi(low.log2().ceil() as i32);
-            while tick <= high * (1.0 + 1e-9) {
-                ticks.push(tick);
-                tick *= 2.0;
+        if let Some(base) = self.log_base {
+            let powers = powers_between(base, low, high);
+            if base == 10.0 && powers.len() < 3 {
+                let multiples = [1.0, 2.0, 5.0];
+                let mut decade = 10f64.powi(low.log10().floor() as i32);
+                let mut ticks = Vec::new();
+                while decade <= high {
+                    let in_range = multiples.iter().map(|m| m * decade);
+                    ticks.extend(
+                        in_range.filter(|t| *t >= low * (1.0 - 1e-9) && *t <= high * (1.0 + 1e-9)),
+                    );
+                    decade *= 10.0;
+                }
+                return ticks;
             }
-            return ticks;
+            return powers;
         }
         let step = nice_step((high - low) / count.max(1) as f64);
         let first = (low / step).ceil() as i64;
         let last = (high / step).floor() as i64;
         (first..=last).map(|i| i as f64 * step).collect()
     }
+}
+
+/// The powers of `base` in `[low, high]`.
+fn powers_between(base: f64, low: f64, high: f64) -> Vec<f64> {
+    let mut ticks = Vec::new();
+    let mut tick = base.powi((low.ln() / base.ln() - 1e-9).ceil() as i32);
+    while tick <= high * (1.0 + 1e-9) {
+        ticks.push(tick);
+        tick *= base;
+    }
+    ticks
 }
 
 /// The nice number (1, 2 or 5 × 10ⁿ) nearest above `rough`.
@@ -171,6 +212,12 @@ mod tests {
     fn log_ticks_are_powers_of_two() {
         let ticks = Scale::log2((1.0, 12.0), (0.0, 1.0)).ticks(5);
         assert_eq!(ticks, vec![1.0, 2.0, 4.0, 8.0]);
+    }
+
+    #[test]
+    fn short_log10_domains_get_intermediate_ticks() {
+        let ticks = Scale::log10((1.5, 30.0), (0.0, 1.0)).ticks(5);
+        assert_eq!(ticks, vec![2.0, 5.0, 10.0, 20.0]);
     }
 
     #[test]

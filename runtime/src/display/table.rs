@@ -1,62 +1,120 @@
-//! [`Table`]: rows of text shown as an HTML table in the notebook and aligned columns elsewhere.
-//!
-//! Reports (device lists, cache statistics, transfer summaries) are small tables of already
-//! formatted cells; this type keeps their layout in one place.
+//! [`Table`]: a table from plain Rust data, shown as HTML in the notebook, as aligned text in a
+//! terminal, and as Markdown for a README.
+
+use std::fmt::Write;
 
 use super::bundle::MimeBundle;
 use super::html::escape_html;
 use super::render::Render;
 
-/// A table of text cells with a header row and an optional caption.
-///
-/// Columns whose cells all look numeric (`12`, `3.4 ms`, `17.3 GB/s`, `-`) are right-aligned.
+/// How a column's cells line up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Align {
+    /// Left (text).
+    Left,
+    /// Right (numbers).
+    Right,
+}
+
+/// A table of text cells with a header row; the first column is left-aligned, the others
+/// right-aligned (they usually hold numbers) unless [`align`](Table::align) says otherwise.
 ///
 /// ```
 /// use rhpc::display::{Render, Table};
 ///
-/// let mut table = Table::new(["device", "memory"]).with_caption("devices");
-/// table.push_row(["host", "24.0 GiB"]);
-/// let bundle = table.render();
-/// assert!(bundle.plain_text().contains("24.0 GiB"));
-/// assert!(bundle.get("text/html").unwrap().as_str().unwrap().contains("<table"));
+/// let mut table = Table::new(["n", "time"]).caption("matrix multiply");
+/// table.push_row(["64", "0.04 ms"]);
+/// table.push_row(["128", "0.33 ms"]);
+/// assert!(table.render().get("text/html").unwrap().as_str().unwrap().contains("<td style=\"text-align:right\">0.33 ms</td>"));
+/// assert_eq!(table.to_markdown(), "| n | time |\n|---|---:|\n| 64 | 0.04 ms |\n| 128 | 0.33 ms |\n");
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Table {
     caption: Option<String>,
-    headers: Vec<String>,
+    header: Vec<String>,
+    align: Vec<Align>,
     rows: Vec<Vec<String>>,
 }
 
 impl Table {
-    /// A table with these column headers and no rows.
-    pub fn new<S: Into<String>>(headers: impl IntoIterator<Item = S>) -> Table {
+    /// A table with these column headings and no rows.
+    ///
+    /// ```
+    /// let table = rhpc::display::Table::new(["a", "b"]);
+    /// assert_eq!(table.columns(), 2);
+    /// ```
+    pub fn new<S: Into<String>>(header: impl IntoIterator<Item = S>) -> Table {
+        let header: Vec<String> = header.into_iter().map(Into::into).collect();
+        let align = (0..header.len())
+            .map(|i| if i == 0 { Align::Left } else { Align::Right })
+            .collect();
         Table {
-            caption: None,
-            headers: headers.into_iter().map(Into::into).collect(),
-            rows: Vec::new(),
+            header,
+            align,
+            ..Table::default()
         }
     }
 
     /// Sets the caption shown above the table.
     ///
     /// ```
-    /// let table = rhpc::display::Table::new(["a"]).with_caption("results");
-    /// assert!(rhpc::display::Render::render(&table).plain_text().starts_with("results"));
+    /// let table = rhpc::display::Table::new(["a"]).caption("results");
+    /// assert!(table.to_text().starts_with("results\n"));
     /// ```
-    pub fn with_caption(mut self, caption: impl Into<String>) -> Table {
+    pub fn caption(mut self, caption: impl Into<String>) -> Table {
         self.caption = Some(caption.into());
         self
     }
 
-    /// Appends a row; missing cells are left empty, extra cells are kept.
+    /// Sets one column's alignment (columns past the header are ignored).
+    ///
+    /// ```
+    /// use rhpc::display::{Align, Table};
+    /// let table = Table::new(["a", "b"]).align(1, Align::Left);
+    /// assert!(table.to_markdown().contains("|---|---|"));
+    /// ```
+    pub fn align(mut self, column: usize, align: Align) -> Table {
+        if let Some(slot) = self.align.get_mut(column) {
+            *slot = align;
+        }
+        self
+    }
+
+    /// Adds a row; missing cells show empty, extra cells are dropped.
     ///
     /// ```
     /// let mut table = rhpc::display::Table::new(["a", "b"]);
     /// table.push_row(["1"]);
-    /// assert_eq!(table.rows()[0], vec!["1".to_string()]);
+    /// assert_eq!(table.rows()[0], ["1", ""]);
     /// ```
     pub fn push_row<S: Into<String>>(&mut self, cells: impl IntoIterator<Item = S>) {
-        self.rows.push(cells.into_iter().map(Into::into).collect());
+        let mut row: Vec<String> = cells
+            .into_iter()
+            .map(Into::into)
+            .take(self.header.len())
+            .collect();
+        row.resize(self.header.len(), String::new());
+        self.rows.push(row);
+    }
+
+    /// Adds a row, builder style.
+    ///
+    /// ```
+    /// let table = rhpc::display::Table::new(["x"]).row(["1"]).row(["2"]);
+    /// assert_eq!(table.rows().len(), 2);
+    /// ```
+    pub fn row<S: Into<String>>(mut self, cells: impl IntoIterator<Item = S>) -> Table {
+        self.push_row(cells);
+        self
+    }
+
+    /// The number of columns.
+    ///
+    /// ```
+    /// assert_eq!(rhpc::display::Table::new(["a", "b", "c"]).columns(), 3);
+    /// ```
+    pub fn columns(&self) -> usize {
+        self.header.len()
     }
 
     /// The rows added so far.
@@ -68,110 +126,112 @@ impl Table {
         &self.rows
     }
 
-    fn columns(&self) -> usize {
-        self.rows
-            .iter()
-            .map(Vec::len)
-            .chain([self.headers.len()])
-            .max()
-            .unwrap_or(0)
-    }
-
-    fn cell(row: &[String], column: usize) -> &str {
-        row.get(column).map_or("", String::as_str)
-    }
-
-    /// Whether every non-empty cell of `column` starts like a number.
-    fn is_numeric(&self, column: usize) -> bool {
-        self.rows.iter().all(|row| {
-            let cell = Self::cell(row, column).trim();
-            cell.is_empty()
-                || cell == "-"
-                || cell
-                    .trim_start_matches(['-', '+', '×', 'x'])
-                    .starts_with(|c: char| c.is_ascii_digit())
-        })
-    }
-
-    fn plain(&self) -> String {
-        let columns = self.columns();
-        let widths: Vec<usize> = (0..columns)
+    /// Aligned plain text, columns separated by two spaces.
+    ///
+    /// ```
+    /// let table = rhpc::display::Table::new(["n", "time"]).row(["64", "1 ms"]);
+    /// assert_eq!(table.to_text(), "n   time\n--  ----\n64  1 ms");
+    /// ```
+    pub fn to_text(&self) -> String {
+        let widths: Vec<usize> = (0..self.columns())
             .map(|c| {
-                self.rows
-                    .iter()
-                    .map(|row| Self::cell(row, c).chars().count())
-                    .chain([Self::cell(&self.headers, c).chars().count()])
+                std::iter::once(&self.header)
+                    .chain(&self.rows)
+                    .map(|row| row[c].chars().count())
                     .max()
                     .unwrap_or(0)
             })
             .collect();
-        let numeric: Vec<bool> = (0..columns).map(|c| self.is_numeric(c)).collect();
-        let line = |row: &[String]| {
-            let cells: Vec<String> = (0..columns)
-                .map(|c| {
-                    let text = Self::cell(row, c);
-                    let pad = widths[c].saturating_sub(text.chars().count());
-                    if numeric[c] {
-                        format!("{}{text}", " ".repeat(pad))
-                    } else {
-                        format!("{text}{}", " ".repeat(pad))
-                    }
+        let line = |cells: &[String]| {
+            let padded: Vec<String> = cells
+                .iter()
+                .zip(&widths)
+                .zip(&self.align)
+                .map(|((cell, &width), align)| match align {
+                    Align::Left => format!("{cell:<width$}"),
+                    Align::Right => format!("{cell:>width$}"),
                 })
                 .collect();
-            cells.join("  ").trim_end().to_owned()
+            padded.join("  ").trim_end().to_owned()
         };
-        let mut out = String::new();
-        if let Some(caption) = &self.caption {
-            out.push_str(caption);
-            out.push('\n');
-        }
-        out.push_str(&line(&self.headers));
-        out.push('\n');
         let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
-        out.push_str(&rule.join("  "));
+        let mut lines: Vec<String> = self.caption.iter().cloned().collect();
+        lines.push(line(&self.header));
+        lines.push(rule.join("  ").trim_end().to_owned());
+        lines.extend(self.rows.iter().map(|row| line(row)));
+        lines.join("\n")
+    }
+
+    /// GitHub-flavoured Markdown (`|` in cells escaped).
+    ///
+    /// ```
+    /// let table = rhpc::display::Table::new(["a|b"]).row(["1"]);
+    /// assert!(table.to_markdown().starts_with("| a\\|b |"));
+    /// ```
+    pub fn to_markdown(&self) -> String {
+        let line = |cells: &[String]| {
+            let escaped: Vec<String> = cells.iter().map(|c| c.replace('|', "\\|")).collect();
+            format!("| {} |\n", escaped.join(" | "))
+        };
+        let mut out = line(&self.header);
+        let rule: Vec<&str> = self
+            .align
+            .iter()
+            .map(|a| match a {
+                Align::Left => "---",
+                Align::Right => "---:",
+            })
+            .collect();
+        let _ = writeln!(out, "|{}|", rule.join("|"));
         for row in &self.rows {
-            out.push('\n');
             out.push_str(&line(row));
         }
         out
     }
 
-    fn html(&self) -> String {
-        let columns = self.columns();
-        let numeric: Vec<bool> = (0..columns).map(|c| self.is_numeric(c)).collect();
-        let mut out = String::from("<table class=\"rhpc-table\">");
+    /// An HTML `<table>`, styled by the notebook's own table CSS (so it follows the theme).
+    ///
+    /// ```
+    /// let html = rhpc::display::Table::new(["<x>"]).to_html();
+    /// assert!(html.contains("<th style=\"text-align:left\">&lt;x&gt;</th>"));
+    /// ```
+    pub fn to_html(&self) -> String {
+        let mut html = String::from("<table class=\"rhpc-table\">");
         if let Some(caption) = &self.caption {
-            out.push_str(&format!(
-                "<caption style=\"text-align:left;font-weight:bold\">{}</caption>",
+            let _ = write!(
+                html,
+                "<caption style=\"caption-side:top;text-align:left;font-weight:600\">{}</caption>",
                 escape_html(caption)
-            ));
+            );
         }
-        let row_html = |row: &[String], tag: &str| {
-            let mut html = String::from("<tr>");
-            for (c, numeric) in numeric.iter().enumerate() {
-                let align = if *numeric { "right" } else { "left" };
-                html.push_str(&format!(
-                    "<{tag} style=\"text-align:{align}\">{}</{tag}>",
-                    escape_html(Self::cell(row, c))
-                ));
+        let cells = |tag: &str, row: &[String]| {
+            let mut out = String::from("<tr>");
+            for (cell, align) in row.iter().zip(&self.align) {
+                let side = match align {
+                    Align::Left => "left",
+                    Align::Right => "right",
+                };
+                let _ = write!(
+                    out,
+                    "<{tag} style=\"text-align:{side}\">{}</{tag}>",
+                    escape_html(cell)
+                );
             }
-            html.push_str("</tr>");
-            html
+            out.push_str("</tr>");
+            out
         };
-        out.push_str("<thead>");
-        out.push_str(&row_html(&self.headers, "th"));
-        out.push_str("</thead><tbody>");
+        let _ = write!(html, "<thead>{}</thead><tbody>", cells("th", &self.header));
         for row in &self.rows {
-            out.push_str(&row_html(row, "td"));
+            html.push_str(&cells("td", row));
         }
-        out.push_str("</tbody></table>");
-        out
+        html.push_str("</tbody></table>");
+        html
     }
 }
 
 impl Render for Table {
     fn render(&self) -> MimeBundle {
-        MimeBundle::text(self.plain()).with("text/html", self.html())
+        MimeBundle::text(self.to_text()).with("text/html", self.to_html())
     }
 }
 
@@ -180,22 +240,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn numeric_columns_align_right_and_text_left() {
-        let mut table = Table::new(["name", "time"]);
-        table.push_row(["a", "1.00 ms"]);
-        table.push_row(["longer", "12.0 ms"]);
-        let text = table.plain();
+    fn text_columns_line_up_with_wide_characters() {
+        let table = Table::new(["impl", "speed-up"])
+            .row(["µs-scale", "431x"])
+            .row(["numpy", "2192x"]);
+        let text = table.to_text();
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines[0], "name       time");
-        assert_eq!(lines[2], "a       1.00 ms");
-        assert_eq!(lines[3], "longer  12.0 ms");
+        assert_eq!(lines[2], "µs-scale      431x");
+        assert_eq!(lines[3], "numpy        2192x");
     }
 
     #[test]
-    fn html_is_escaped() {
-        let mut table = Table::new(["<x>"]);
-        table.push_row(["a & b"]);
-        let html = table.html();
-        assert!(html.contains("&lt;x&gt;") && html.contains("a &amp; b"));
+    fn html_is_escaped_and_well_formed() {
+        let table = Table::new(["a"]).caption("x & y").row(["<b>"]);
+        let html = table.to_html();
+        assert!(html.contains("x &amp; y") && html.contains("&lt;b&gt;"));
+        assert!(roxmltree::Document::parse(&html).is_ok());
     }
 }

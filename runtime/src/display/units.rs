@@ -14,6 +14,8 @@ pub fn format_seconds(seconds: f64) -> String {
     if !seconds.is_finite() {
         return format!("{seconds} s");
     }
+    // Round to three significant digits first, so 0.9999e-3 becomes "1.00 ms", not "1000 µs".
+    let seconds = round_significant(seconds, 3);
     let magnitude = seconds.abs();
     if magnitude >= 60.0 {
         let minutes = (seconds / 60.0).floor();
@@ -33,6 +35,15 @@ pub fn format_seconds(seconds: f64) -> String {
         (seconds * 1e9, "ns")
     };
     format!("{} {unit}", three_digits(value))
+}
+
+/// `value` rounded to `digits` significant digits.
+fn round_significant(value: f64, digits: i32) -> f64 {
+    if value == 0.0 || !value.is_finite() {
+        return value;
+    }
+    let scale = 10f64.powi(digits - 1 - value.abs().log10().floor() as i32);
+    (value * scale).round() / scale
 }
 
 /// A byte count in binary units: `512 B`, `1.50 KiB`, `64.0 MiB`, `2.00 GiB`.
@@ -101,6 +112,8 @@ mod tests {
         assert_eq!(format_seconds(8.12e-7), "812 ns");
         assert_eq!(format_seconds(0.0), "0.00 s");
         assert_eq!(format_seconds(-0.002), "-2.00 ms");
+        assert_eq!(format_seconds(0.99999e-3), "1.00 ms");
+        assert_eq!(format_seconds(59.9999), "1 min 00 s");
     }
 
     #[test]

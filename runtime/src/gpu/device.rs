@@ -369,7 +369,7 @@ impl DeviceList {
             "compute capability",
             "SMs / threads",
         ])
-        .with_caption("devices");
+        .caption("devices");
         for device in &self.devices {
             table.push_row([
                 device.id.clone(),

@@ -220,7 +220,7 @@ impl GpuTimeline {
     pub fn summary(&self) -> Result<Table, GpuError> {
         let ops = self.ops()?;
         let mut table = Table::new(["operation", "count", "bytes", "time", "bandwidth"])
-            .with_caption(format!("{}: totals", self.title));
+            .caption(format!("{}: totals", self.title));
         for kind in [
             OpKind::HostToDevice,
             OpKind::Kernel,

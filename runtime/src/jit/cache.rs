@@ -177,7 +177,7 @@ impl Render for CacheInfo {
             "cold compile",
             "warm load",
         ])
-        .with_caption(format!("kernel cache: {}", self.dir.display()));
+        .caption(format!("kernel cache: {}", self.dir.display()));
         let time =
             |t: Option<Duration>| t.map_or("-".to_owned(), |t| format_seconds(t.as_secs_f64()));
         for entry in &self.entries {

@@ -132,9 +132,9 @@ pub struct Compute<'s> {
 }
 
 impl Default for Compute<'static> {
-    /// Threads on rayon's global pool, no stream, no progress bar.
+    /// Threads on the session's pool ([`Threads::session`]), no stream, no progress bar.
     fn default() -> Self {
-        Compute::with(Threads::global())
+        Compute::with(Threads::session())
     }
 }
 

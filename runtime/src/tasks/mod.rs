@@ -55,8 +55,8 @@
 //! ## No global state
 //!
 //! Keys get random identities, streams and clients are values you hold, and the default
-//! scheduler is rayon's global pool (one per process under rhpc-kernel, which links rhpc
-//! as a shared library).
+//! scheduler runs on the session's thread pool (`rhpc::par::threads` threads; one pool per
+//! process under rhpc-kernel, which links rhpc as a shared library).
 
 mod args;
 mod client;

@@ -21,9 +21,10 @@ use super::synchronous::Synchronous;
 
 /// Runs tasks on a pool of threads with work stealing.
 ///
-/// [`Threads::global`] (the default scheduler) shares rayon's global pool, one thread per
-/// core, with the rest of rhpc; [`Threads::new`] starts a pool of its own, kept for as long
-/// as the value lives.
+/// [`Threads::session`] (the default scheduler) shares the session's pool, sized by
+/// `rhpc::par::set_threads` (`:threads N` in the kernel), with the rest of rhpc;
+/// [`Threads::global`] uses rayon's global pool; [`Threads::new`] starts a pool of its own,
+/// kept for as long as the value lives.
 ///
 /// ```
 /// use rhpc::prelude::*;
@@ -78,6 +79,24 @@ impl Threads {
     /// ```
     pub fn global() -> Threads {
         Threads { pool: Pool::Global }
+    }
+
+    /// The session's pool: [`rhpc::par::threads`](crate::par::threads) threads, the size
+    /// that `rhpc::par::set_threads` (the kernel's `:threads N`) chooses; the default
+    /// scheduler of [`Compute`](super::Compute). Falls back to rayon's global pool if the
+    /// session's pool cannot start.
+    ///
+    /// ```
+    /// use rhpc::tasks::{Scheduler, Threads};
+    /// assert_eq!(Threads::session().workers(), rhpc::par::threads());
+    /// ```
+    pub fn session() -> Threads {
+        match crate::par::pool(crate::par::threads()) {
+            Ok(pool) => Threads {
+                pool: Pool::Own(pool),
+            },
+            Err(_) => Threads::global(),
+        }
     }
 
     /// Runs each job on a thread of its own, for jobs that wait rather than compute.
