@@ -8,7 +8,7 @@ use super::chunks::ChunkGrid;
 use super::element::Element;
 use crate::display::svg::{Anchor, Paint, SvgDoc};
 use crate::display::units::format_bytes;
-use crate::display::{MimeBundle, Render, escape_html};
+use crate::display::{MimeBundle, Render, Table};
 
 /// The longest side of the grid picture, in pixels.
 const SIDE: f64 = 160.0;
@@ -165,19 +165,14 @@ impl<T: Element> fmt::Debug for BlockedArray<T> {
 impl<T: Element> Render for BlockedArray<T> {
     /// A table (bytes, shape, counts, type) beside the chunk grid, as Dask shows arrays.
     fn render(&self) -> MimeBundle {
-        let mut rows = String::new();
+        let mut table = Table::new(["", "Array", "Chunk"]);
         for (label, array, chunk) in self.summary() {
-            rows.push_str(&format!(
-                "<tr><th style=\"text-align:left\">{label}</th><td>{}</td><td>{}</td></tr>",
-                escape_html(&array),
-                escape_html(&chunk)
-            ));
+            table.push_row([label.to_string(), array, chunk]);
         }
         let html = format!(
-            "<table><tr><td style=\"vertical-align:top\"><table>\
-             <thead><tr><td></td><th>Array</th><th>Chunk</th></tr></thead>\
-             <tbody>{rows}</tbody></table></td>\
+            "<table><tr><td style=\"vertical-align:top\">{}</td>\
              <td style=\"vertical-align:top\">{}</td></tr></table>",
+            table.to_html(),
             grid_picture(&self.grid).to_svg()
         );
         MimeBundle::text(self.to_string()).with("text/html", html)

@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use super::error::BagError;
-use crate::display::{MimeBundle, Render, escape_html};
+use crate::display::{MimeBundle, Render, Table};
 use crate::partitions::Partitions;
 use crate::tasks::{AnyDelayed, Compute, Graph, Outputs, Scheduler, TaskError, Value};
 
@@ -248,18 +248,24 @@ impl<T> fmt::Debug for Bag<T> {
 impl<T> Render for Bag<T> {
     /// Its name, item type, partitions and tasks.
     fn render(&self) -> MimeBundle {
-        let tasks = self.parts.graph().len();
-        let html = format!(
-            "<table><tbody>\
-             <tr><th style=\"text-align:left\">Bag</th><td>{}</td></tr>\
-             <tr><th style=\"text-align:left\">Items</th><td><code>{}</code></td></tr>\
-             <tr><th style=\"text-align:left\">Partitions</th><td>{}</td></tr>\
-             <tr><th style=\"text-align:left\">Tasks</th><td>{tasks}</td></tr>\
-             </tbody></table>",
-            escape_html(self.parts.name()),
-            escape_html(std::any::type_name::<T>()),
-            self.parts.len(),
-        );
-        MimeBundle::text(self.to_string()).with("text/html", html)
+        let table = Table::new(["Bag", self.parts.name()])
+            .row(["Items", std::any::type_name::<T>()])
+            .row(["Partitions".to_string(), self.parts.len().to_string()])
+            .row(["Tasks".to_string(), self.parts.graph().len().to_string()]);
+        table.render().with("text/plain", self.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bag_shows_its_partitions_and_tasks() {
+        let bag = Bag::from_iter(0..10u8, 3).unwrap().map(|x| x + 1);
+        let bundle = bag.render();
+        assert_eq!(bundle.plain_text(), "Bag<map, npartitions=3>");
+        let html = bundle.get("text/html").and_then(|v| v.as_str()).unwrap();
+        assert!(html.contains("<td") && html.contains(">6<"), "{html}");
     }
 }

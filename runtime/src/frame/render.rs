@@ -7,7 +7,7 @@ use arrow_array::RecordBatch;
 use arrow_cast::display::{ArrayFormatter, FormatOptions};
 
 use super::dataframe::DataFrame;
-use crate::display::{MimeBundle, Render, escape_html};
+use crate::display::{Align, MimeBundle, Render, Table};
 
 /// Rows shown of a computed table (the first ones).
 const SHOWN_ROWS: usize = 20;
@@ -35,24 +35,24 @@ impl Render for DataFrame {
     /// The structure, as Dask shows a dataframe: one column per column with its type,
     /// the partition count, and the number of tasks.
     fn render(&self) -> MimeBundle {
-        let mut head = String::from("<th></th>");
-        let mut types = format!("<th>npartitions={}</th>", self.npartitions());
-        for field in self.schema.fields() {
-            head.push_str(&format!("<th>{}</th>", escape_html(field.name())));
-            types.push_str(&format!(
-                "<td>{}</td>",
-                escape_html(&field.data_type().to_string())
-            ));
-        }
-        let html = format!(
-            "<div><strong>DataFrame structure</strong></div>\
-             <table><thead><tr>{head}</tr></thead><tbody><tr>{types}</tr></tbody></table>\
-             <div>{}: {} partitions, {} tasks</div>",
-            escape_html(self.parts.name()),
-            self.npartitions(),
-            self.graph().len()
+        let mut header = vec![String::new()];
+        header.extend(self.columns());
+        let mut types = vec![format!("npartitions={}", self.npartitions())];
+        types.extend(
+            self.schema
+                .fields()
+                .iter()
+                .map(|f| f.data_type().to_string()),
         );
-        MimeBundle::text(self.to_string()).with("text/html", html)
+        let table = Table::new(header)
+            .caption(format!(
+                "DataFrame structure ({}: {} partitions, {} tasks)",
+                self.parts.name(),
+                self.npartitions(),
+                self.graph().len()
+            ))
+            .row(types);
+        table.render().with("text/plain", self.to_string())
     }
 }
 
@@ -75,31 +75,20 @@ fn cells(batch: &RecordBatch, rows: usize) -> Vec<Vec<String>> {
 }
 
 impl Render for RecordBatch {
-    /// The first rows as an HTML table, with the table's size.
+    /// The first rows as a table (numbers right-aligned), with the table's size.
     fn render(&self) -> MimeBundle {
-        let rows = self.num_rows().min(SHOWN_ROWS);
         let schema = self.schema();
-        let mut html = String::from("<table><thead><tr>");
-        let mut text = String::new();
-        for field in schema.fields() {
-            html.push_str(&format!("<th>{}</th>", escape_html(field.name())));
-            text.push_str(&format!("{}\t", field.name()));
+        let mut table = Table::new(schema.fields().iter().map(|f| f.name().clone())).caption(
+            format!("{} rows × {} columns", self.num_rows(), self.num_columns()),
+        );
+        for (i, field) in schema.fields().iter().enumerate() {
+            let number = field.data_type().is_numeric();
+            table = table.align(i, if number { Align::Right } else { Align::Left });
         }
-        html.push_str("</tr></thead><tbody>");
-        text.push('\n');
-        for row in cells(self, rows) {
-            html.push_str("<tr>");
-            for cell in &row {
-                html.push_str(&format!("<td>{}</td>", escape_html(cell)));
-            }
-            html.push_str("</tr>");
-            text.push_str(&row.join("\t"));
-            text.push('\n');
+        for row in cells(self, self.num_rows().min(SHOWN_ROWS)) {
+            table.push_row(row);
         }
-        let size = format!("{} rows × {} columns", self.num_rows(), self.num_columns());
-        html.push_str(&format!("</tbody></table><div>{size}</div>"));
-        text.push_str(&size);
-        MimeBundle::text(text).with("text/html", html)
+        table.render()
     }
 }
 
