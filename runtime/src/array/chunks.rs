@@ -14,8 +14,7 @@ use super::error::ArrayError;
 /// let grid = ChunkGrid::regular(&[10, 7], &[4, 7])?;
 /// assert_eq!(grid.chunks(), &[vec![4, 4, 2], vec![7]]);
 /// assert_eq!(grid.grid_shape(), vec![3, 1]);
-/// assert_eq!(grid.block_shape(2), vec![2, 7]);
-/// assert_eq!(grid.block_ranges(2), vec![8..10, 0..7]);
+/// assert_eq!(grid.nblocks(), 3);
 /// # Ok::<(), rhpc::array::ArrayError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -173,13 +172,7 @@ impl ChunkGrid {
     }
 
     /// The grid position of block `block` (row-major numbering).
-    ///
-    /// ```
-    /// let grid = rhpc::array::ChunkGrid::regular(&[4, 6], &[2, 2])?;
-    /// assert_eq!(grid.block_position(4), vec![1, 1]);
-    /// # Ok::<(), rhpc::array::ArrayError>(())
-    /// ```
-    pub fn block_position(&self, block: usize) -> Vec<usize> {
+    pub(crate) fn block_position(&self, block: usize) -> Vec<usize> {
         let mut position = vec![0; self.ndim()];
         let mut rest = block;
         for axis in (0..self.ndim()).rev() {
@@ -191,13 +184,7 @@ impl ChunkGrid {
     }
 
     /// The number of the block at grid position `position`.
-    ///
-    /// ```
-    /// let grid = rhpc::array::ChunkGrid::regular(&[4, 6], &[2, 2])?;
-    /// assert_eq!(grid.block_number(&[1, 1]), 4);
-    /// # Ok::<(), rhpc::array::ArrayError>(())
-    /// ```
-    pub fn block_number(&self, position: &[usize]) -> usize {
+    pub(crate) fn block_number(&self, position: &[usize]) -> usize {
         position
             .iter()
             .zip(&self.chunks)
@@ -205,26 +192,14 @@ impl ChunkGrid {
     }
 
     /// Where chunk `index` along `axis` starts and ends.
-    ///
-    /// ```
-    /// let grid = rhpc::array::ChunkGrid::regular(&[5], &[2])?;
-    /// assert_eq!(grid.chunk_range(0, 2), 4..5);
-    /// # Ok::<(), rhpc::array::ArrayError>(())
-    /// ```
-    pub fn chunk_range(&self, axis: usize, index: usize) -> Range<usize> {
+    pub(crate) fn chunk_range(&self, axis: usize, index: usize) -> Range<usize> {
         let sizes = &self.chunks[axis];
         let start: usize = sizes[..index].iter().sum();
         start..start + sizes[index]
     }
 
     /// The ranges of block `block` along every axis.
-    ///
-    /// ```
-    /// let grid = rhpc::array::ChunkGrid::regular(&[4, 6], &[2, 4])?;
-    /// assert_eq!(grid.block_ranges(3), vec![2..4, 4..6]);
-    /// # Ok::<(), rhpc::array::ArrayError>(())
-    /// ```
-    pub fn block_ranges(&self, block: usize) -> Vec<Range<usize>> {
+    pub(crate) fn block_ranges(&self, block: usize) -> Vec<Range<usize>> {
         self.block_position(block)
             .iter()
             .enumerate()
@@ -233,13 +208,7 @@ impl ChunkGrid {
     }
 
     /// The shape of block `block`.
-    ///
-    /// ```
-    /// let grid = rhpc::array::ChunkGrid::regular(&[5], &[2])?;
-    /// assert_eq!(grid.block_shape(2), vec![1]);
-    /// # Ok::<(), rhpc::array::ArrayError>(())
-    /// ```
-    pub fn block_shape(&self, block: usize) -> Vec<usize> {
+    pub(crate) fn block_shape(&self, block: usize) -> Vec<usize> {
         self.block_position(block)
             .iter()
             .zip(&self.chunks)
