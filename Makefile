@@ -48,13 +48,11 @@ test: lint unit-test kernel-test notebooks
 
 lint:
 	$(CARGO) fmt --all --check
-	$(CARGO) clippy --release --locked --all-targets -- -D warnings
-	$(CARGO) clippy --release --locked -p rhpc --all-targets --all-features -- -D warnings
+	$(CARGO) clippy --release --locked --workspace --all-targets --all-features -- -D warnings
 
 # Twice: the default build (as notebooks get it) and with every feature (rhpc::frame).
 unit-test:
-	$(CARGO) test --release --locked
-	$(CARGO) test --release --locked -p rhpc --all-features
+	$(CARGO) test --release --locked --workspace --all-features
 
 kernel-test: kernelspec
 	$(PYTHON) -m pytest tests -v --durations=10
