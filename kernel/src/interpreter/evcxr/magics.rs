@@ -65,7 +65,7 @@ pub const HELP: &[(&str, &str)] = &[
     ),
     (
         ":rhpc_features F..",
-        "turn on rhpc's optional cargo features for this session (e.g. `frame`)",
+        "rebuild rhpc with optional cargo features (e.g. `frame`); the session starts over",
     ),
     ("?NAME", "show the documentation of NAME in the pager"),
 ];

@@ -128,15 +128,43 @@ impl EvcxrInterpreter {
                 Err(CellError::new("UsageError", format!("usage: {usage}")))
             }
             Some(magics::Magic::RhpcFeatures { features }) => {
-                let runtime = self.runtime.as_deref().ok_or_else(|| {
-                    CellError::new("RhpcUnavailable", "this session has no rhpc crate")
-                })?;
-                let line = startup::dependency_line(runtime, &features);
-                io.stream(StreamName::Stdout, &format!("{line}\n"));
-                self.run_cell(&line, io).map(|(value, _)| value)
+                self.switch_rhpc_features(&features, &io)?;
+                Ok(None)
             }
             None => self.run_cell(code, io).map(|(value, _)| value),
         }
+    }
+
+    /// Rebuilds the session's rhpc with cargo `features`. A cell process that has loaded one
+    /// build of rhpc's shared library cannot load another, and every earlier cell's library
+    /// links the old one, so the session starts over (evcxr's `:clear`: a new cell process,
+    /// no variables, definitions or `:dep`s) with rhpc's new build; compiled crates are kept.
+    fn switch_rhpc_features(
+        &self,
+        features: &[&str],
+        io: &Arc<dyn CellIo>,
+    ) -> Result<(), CellError> {
+        let runtime = self
+            .runtime
+            .as_deref()
+            .ok_or_else(|| CellError::new("RhpcUnavailable", "this session has no rhpc crate"))?;
+        let lost = read_snapshot(&self.shared).variable_names();
+        self.run_cell(":clear", Arc::new(Discard))?;
+        self.run_cell(&startup::dependency_line(runtime, features), Arc::clone(io))?;
+        let lost = if lost.is_empty() {
+            String::new()
+        } else {
+            format!("; variables lost: {}", lost.join(", "))
+        };
+        io.stream(
+            StreamName::Stdout,
+            &format!(
+                "rhpc rebuilt with features [{}]; the session started over to load it \
+                 (definitions and :dep crates too){lost}\n",
+                features.join(", ")
+            ),
+        );
+        Ok(())
     }
 
     /// Runs code through evcxr; returns its value and what the cell process reported.
