@@ -29,6 +29,8 @@ os.environ.setdefault("RHPC_INTERRUPT_GRACE_MS", "500")
 # Compiling a cell takes a fraction of a second, but the very first cell of a kernel waits for
 # evcxr to start; keep timeouts generous for slow CI machines.
 TIMEOUT = 120
+# The first cell of a new session on a cold build cache compiles rhpc and its dependencies.
+WARM_UP_TIMEOUT = 1800
 
 
 def start_kernel(**kwargs: Any) -> tuple[KernelManager, BlockingKernelClient]:
@@ -40,6 +42,7 @@ def start_kernel(**kwargs: Any) -> tuple[KernelManager, BlockingKernelClient]:
 def kernel():
     """One kernel shared by a test module (cells are independent unless a test says so)."""
     km, kc = start_kernel()
+    kc.execute_interactive("1", timeout=WARM_UP_TIMEOUT, output_hook=lambda _: None)
     try:
         yield km, kc
     finally:

@@ -6,7 +6,7 @@ import unittest
 
 import jupyter_kernel_test
 
-from conftest import KERNEL_NAME
+from conftest import KERNEL_NAME, WARM_UP_TIMEOUT
 
 RECORD = "\\u{1e}rhpc\\u{1e}"
 
@@ -15,6 +15,13 @@ class RhpcKernelTests(jupyter_kernel_test.KernelTests):
     kernel_name = KERNEL_NAME
     language_name = "rust"
     file_extension = ".rs"
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        super().setUpClass()
+        # A new session's first cell waits for rhpc's build (minutes when the build cache is
+        # cold, with live progress displays); the suite's cells expect a ready session.
+        cls.kc.execute_interactive("1", timeout=WARM_UP_TIMEOUT, output_hook=lambda _: None)
 
     code_hello_world = 'println!("hello, world");'
     code_stderr = 'eprintln!("something went wrong");'
