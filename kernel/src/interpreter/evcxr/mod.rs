@@ -151,11 +151,7 @@ impl EvcxrInterpreter {
         let lost = read_snapshot(&self.shared).variable_names();
         self.run_cell(":clear", Arc::new(Discard))?;
         self.run_cell(&startup::dependency_line(runtime, features), Arc::clone(io))?;
-        let lost = if lost.is_empty() {
-            String::new()
-        } else {
-            format!("; variables lost: {}", lost.join(", "))
-        };
+        let lost = outcome::lost_note(&lost);
         io.stream(
             StreamName::Stdout,
             &format!(

@@ -79,7 +79,8 @@ fn panic_error(report: PanicReport) -> CellError {
     }
 }
 
-fn lost_note(variables: &[String]) -> String {
+/// `; variables lost: a, b`, or nothing when none were lost.
+pub fn lost_note(variables: &[String]) -> String {
     if variables.is_empty() {
         String::new()
     } else {
