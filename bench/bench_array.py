@@ -3,7 +3,8 @@
 1. ((x + 1) * 2).sum() over 5e7 float64 (BENCH_N): NumPy on one array, dask.array from
    that array in 5, 50 and 500 chunks (threaded scheduler; from_array before timing).
 2. A group-by mean over the CSV files the Rust example wrote: dask.dataframe.read_csv,
-   groupby("name").x.mean(), compute.
+   groupby("name").x.mean(), compute; then the same rows as the Parquet files rhpc wrote,
+   through dask.dataframe.read_parquet.
 
 With --rust FILE (the JSON the Rust example wrote), prints both side by side with the
 ratios and the targets: rhpc within 1.2x of the hand-written rayon loop, and at least 3x
@@ -59,6 +60,13 @@ def main():
     if rust:
         pattern = rust["groupby"]["pattern"]
         groupby_time = median_time(lambda: dd.read_csv(pattern).groupby("name").x.mean().compute())
+        # The Parquet files rhpc wrote, read by Dask (pyarrow): also a check that they are
+        # ordinary Parquet.
+        parquet_dir = rust["parquet"]["dir"]
+        means = dd.read_parquet(parquet_dir).groupby("name").x.mean().compute()
+        assert len(means) == rust["groupby"]["groups"], "Dask reads rhpc's Parquet files"
+        parquet_time = median_time(
+            lambda: dd.read_parquet(parquet_dir).groupby("name").x.mean().compute())
 
     print(f"\n((x + 1) * 2).sum() over {n:,} float64, medians of {REPEATS} "
           f"(dask {dask.__version__}, numpy {np.__version__}); numpy: {ms(numpy_time)}")
@@ -77,6 +85,10 @@ def main():
     print(f"\ngroup-by mean, {g['files']} CSV files × {g['rows']:,} rows ({g['groups']:.0f} groups): "
           f"rhpc {ms(g['seconds'])}, dask.dataframe {ms(groupby_time)}, "
           f"dask / rhpc {groupby_time / g['seconds']:.1f}x")
+    p = rust["parquet"]
+    print(f"group-by mean, the same rows in {g['files']} Parquet files written by rhpc: "
+          f"rhpc {ms(p['seconds'])}, dask.dataframe {ms(parquet_time)}, "
+          f"dask / rhpc {parquet_time / p['seconds']:.1f}x")
 
 
 if __name__ == "__main__":

@@ -109,6 +109,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok(means.num_rows() as f64)
     })?;
 
+    // The same rows as Parquet (one file per CSV file, written by rhpc), grouped the same way.
+    let parquet_dir = csv_dir.join("parquet");
+    let _ = std::fs::remove_dir_all(&parquet_dir);
+    DataFrame::read_csv(&pattern)?.to_parquet(&parquet_dir)?;
+    let parquet_pattern = format!("{}/*.parquet", parquet_dir.display());
+    let (parquet_time, parquet_groups) = median(|| -> Result<f64, Box<dyn std::error::Error>> {
+        let means = DataFrame::read_parquet(&parquet_pattern)?
+            .groupby(&["name"])?
+            .mean("x")?
+            .compute()?;
+        Ok(means.num_rows() as f64)
+    })?;
+    assert_eq!(
+        parquet_groups, groups,
+        "Parquet and CSV give the same groups"
+    );
+
     println!(
         "rhpc::array on {cores} cores: ((x + 1) * 2).sum() over {n} f64, medians of {REPEATS}"
     );
@@ -126,6 +143,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "rhpc::frame: read {files} CSV files × {rows} rows, group-by mean over {groups} groups: {:.1} ms",
         groupby_time * 1e3
     );
+    println!(
+        "rhpc::frame: the same as {files} Parquet files (snappy), group-by mean: {:.1} ms",
+        parquet_time * 1e3
+    );
     if let Some(path) = json_path {
         let json = serde_json::json!({
             "n": n,
@@ -133,6 +154,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "rayon": rayon_time,
             "arrays": arrays.iter().map(|(c, t, s)| serde_json::json!({"chunks": c, "tasks": t, "seconds": s})).collect::<Vec<_>>(),
             "groupby": {"seconds": groupby_time, "files": files, "rows": rows, "groups": groups, "pattern": pattern},
+            "parquet": {"seconds": parquet_time, "pattern": parquet_pattern, "dir": parquet_dir},
         });
         std::fs::write(&path, serde_json::to_string_pretty(&json)?)?;
     }

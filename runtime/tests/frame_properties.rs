@@ -1,9 +1,10 @@
-//! Property tests: partitioned dataframes read from generated CSV files against the same
-//! computation done row by row in plain Rust.
+//! Property tests: partitioned dataframes read from generated CSV and Parquet files against
+//! the same computation done row by row in plain Rust.
 
 #![cfg(feature = "frame")]
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use arrow_array::{Array, Float64Array, Int64Array, StringArray};
 use proptest::prelude::*;
@@ -43,6 +44,122 @@ fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-6 * (1.0 + a.abs().max(b.abs()))
 }
 
+/// x as it is written to (and read back from) the files: six decimals.
+fn stored(x: f64) -> f64 {
+    format!("{x:.6}").parse().unwrap()
+}
+
+/// The same rows as Parquet files, one per input file, in row groups of `group_rows`.
+fn write_parquet_files(files: &[Vec<Row>], group_rows: usize) -> std::path::PathBuf {
+    use rhpc::frame::parquet::arrow::ArrowWriter;
+    use rhpc::frame::parquet::file::properties::WriterProperties;
+    let dir = write_files(files).join("parquet");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (i, rows) in files.iter().enumerate() {
+        let batch = arrow_array::RecordBatch::try_from_iter([
+            (
+                "key",
+                Arc::new(
+                    rows.iter()
+                        .map(|r| Some(r.0.as_str()))
+                        .collect::<StringArray>(),
+                ) as _,
+            ),
+            (
+                "n",
+                Arc::new(rows.iter().map(|r| r.1).collect::<Int64Array>()) as _,
+            ),
+            (
+                "x",
+                Arc::new(rows.iter().map(|r| stored(r.2)).collect::<Float64Array>()) as _,
+            ),
+        ])
+        .unwrap();
+        let properties = WriterProperties::builder()
+            .set_max_row_group_row_count(Some(group_rows))
+            .build();
+        let file = std::fs::File::create(dir.join(format!("{i:02}.parquet"))).unwrap();
+        let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(properties)).unwrap();
+        writer.write(&batch).unwrap();
+        writer.close().unwrap();
+    }
+    dir
+}
+
+/// Filters `df` (the rows of `files`), adds a column, aggregates by key, and checks every
+/// aggregate against the same computed row by row.
+fn check_aggregations(
+    df: DataFrame,
+    files: &[Vec<Row>],
+    threshold: i64,
+) -> Result<(), TestCaseError> {
+    let df = df
+        .filter(col("n").gt(lit(threshold)))
+        .unwrap()
+        .with_column("y", col("x") * 2.0 + col("n"))
+        .unwrap();
+    let table = df
+        .groupby(&["key"])
+        .unwrap()
+        .agg(&[
+            ("y", Agg::Sum),
+            ("y", Agg::Mean),
+            ("n", Agg::Count),
+            ("n", Agg::Min),
+            ("x", Agg::Max),
+        ])
+        .unwrap()
+        .compute_with(&Synchronous)
+        .unwrap();
+
+    let mut groups: BTreeMap<String, Vec<(i64, f64)>> = BTreeMap::new();
+    for (k, n, x) in files.iter().flatten() {
+        if *n > threshold {
+            groups.entry(k.clone()).or_default().push((*n, stored(*x)));
+        }
+    }
+    prop_assert_eq!(table.num_rows(), groups.len());
+    let keys = table
+        .column(0)
+        .as_any()
+        .downcast_ref::<StringArray>()
+        .unwrap();
+    let float = |i: usize| {
+        table
+            .column(i)
+            .as_any()
+            .downcast_ref::<Float64Array>()
+            .unwrap()
+            .clone()
+    };
+    let (sums, means, maxs) = (float(1), float(2), float(5));
+    let integers = |i: usize| {
+        table
+            .column(i)
+            .as_any()
+            .downcast_ref::<Int64Array>()
+            .unwrap()
+            .clone()
+    };
+    // Counts, and the minimum of an integer column, are integers.
+    let (counts, mins) = (integers(3), integers(4));
+    for (row, (key, members)) in groups.iter().enumerate() {
+        prop_assert_eq!(keys.value(row), key.as_str());
+        let ys: Vec<f64> = members.iter().map(|(n, x)| x * 2.0 + *n as f64).collect();
+        let sum: f64 = ys.iter().sum();
+        prop_assert!(close(sums.value(row), sum));
+        prop_assert!(close(means.value(row), sum / ys.len() as f64));
+        prop_assert_eq!(counts.value(row), members.len() as i64);
+        prop_assert_eq!(mins.value(row), members.iter().map(|m| m.0).min().unwrap());
+        let max = members
+            .iter()
+            .map(|m| m.1)
+            .fold(f64::NEG_INFINITY, f64::max);
+        prop_assert!(close(maxs.value(row), max));
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 24, failure_persistence: None, ..ProptestConfig::default() })]
 
@@ -51,39 +168,25 @@ proptest! {
         let dir = write_files(&files);
         let df = DataFrame::read_csv(&format!("{}/*.csv", dir.display())).unwrap().with_fan_in(fan_in).unwrap();
         prop_assert_eq!(df.npartitions(), files.len());
-        let df = df.filter(col("n").gt(lit(threshold))).unwrap()
-            .with_column("y", col("x") * 2.0 + col("n")).unwrap();
-        let table = df.groupby(&["key"]).unwrap()
-            .agg(&[("y", Agg::Sum), ("y", Agg::Mean), ("n", Agg::Count), ("n", Agg::Min), ("x", Agg::Max)]).unwrap()
-            .compute_with(&Synchronous).unwrap();
-
-        // The same, row by row; x is read back from its 6-decimal text.
-        let mut groups: BTreeMap<String, Vec<(i64, f64)>> = BTreeMap::new();
-        for (k, n, x) in files.iter().flatten() {
-            let x: f64 = format!("{x:.6}").parse().unwrap();
-            if *n > threshold {
-                groups.entry(k.clone()).or_default().push((*n, x));
-            }
-        }
-        prop_assert_eq!(table.num_rows(), groups.len());
-        let keys = table.column(0).as_any().downcast_ref::<StringArray>().unwrap();
-        let float = |i: usize| table.column(i).as_any().downcast_ref::<Float64Array>().unwrap().clone();
-        let (sums, means, mins, maxs) = (float(1), float(2), float(4), float(5));
-        let counts = table.column(3).as_any().downcast_ref::<Int64Array>().unwrap();
-        for (row, (key, members)) in groups.iter().enumerate() {
-            prop_assert_eq!(keys.value(row), key.as_str());
-            let ys: Vec<f64> = members.iter().map(|(n, x)| x * 2.0 + *n as f64).collect();
-            let sum: f64 = ys.iter().sum();
-            prop_assert!(close(sums.value(row), sum));
-            prop_assert!(close(means.value(row), sum / ys.len() as f64));
-            prop_assert_eq!(counts.value(row), members.len() as i64);
-            prop_assert_eq!(mins.value(row), members.iter().map(|m| m.0).min().unwrap() as f64);
-            let max = members.iter().map(|m| m.1).fold(f64::NEG_INFINITY, f64::max);
-            prop_assert!(close(maxs.value(row), max));
-        }
+        check_aggregations(df, &files, threshold)?;
         let total: usize = files.iter().map(Vec::len).sum();
         prop_assert_eq!(DataFrame::read_csv(&format!("{}/*.csv", dir.display())).unwrap().len().compute().unwrap(), total);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn parquet_row_groups_give_the_same_aggregations(files in rows(), threshold in -50i64..50, fan_in in 2usize..4, group_rows in 1usize..16) {
+        let dir = write_parquet_files(&files, group_rows);
+        let df = DataFrame::read_parquet(&format!("{}/*.parquet", dir.display())).unwrap().with_fan_in(fan_in).unwrap();
+        let row_groups: usize = files.iter().map(|rows| rows.len().div_ceil(group_rows)).sum();
+        prop_assert_eq!(df.npartitions(), row_groups);
+        check_aggregations(df.clone(), &files, threshold)?;
+        // Written back out and read again, partition by partition, nothing changes.
+        let copy = dir.join("copy");
+        prop_assert_eq!(df.to_parquet(&copy).unwrap().len(), row_groups);
+        let again = DataFrame::read_parquet(&format!("{}/*.parquet", copy.display())).unwrap();
+        prop_assert_eq!(again.compute().unwrap(), df.compute().unwrap());
+        std::fs::remove_dir_all(dir.parent().unwrap()).unwrap();
     }
 }
 

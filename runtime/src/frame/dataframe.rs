@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use arrow_array::RecordBatch;
-use arrow_schema::SchemaRef;
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_schema::{ArrowError, DataType, SchemaRef};
 
 use super::error::FrameError;
 use crate::partitions::Partitions;
@@ -43,6 +43,20 @@ pub const DEFAULT_FAN_IN: usize = crate::partitions::DEFAULT_FAN_IN;
 pub struct DataFrame {
     pub(crate) schema: SchemaRef,
     pub(crate) parts: Partitions,
+}
+
+/// `column` cast to `to` (a no-op when it has that type) as the array type `A`.
+pub(crate) fn cast_as<A: Array + Clone + 'static>(
+    column: &ArrayRef,
+    to: &DataType,
+) -> Result<A, ArrowError> {
+    let cast = arrow_cast::cast(column, to)?;
+    cast.as_any().downcast_ref::<A>().cloned().ok_or_else(|| {
+        ArrowError::CastError(format!(
+            "cannot read a {} column as {to}",
+            column.data_type()
+        ))
+    })
 }
 
 /// A partition's batch.

@@ -21,7 +21,8 @@ pub enum FrameError {
     /// Finding or opening the files failed.
     #[error(transparent)]
     Files(#[from] BagError),
-    /// Arrow refused the operation (a missing column, incompatible types, bad CSV).
+    /// Arrow refused the operation (a missing column, incompatible types, bad CSV or
+    /// Parquet, a sum too big for its type).
     #[error("{0}")]
     Arrow(String),
     /// A dataframe needs at least one partition.

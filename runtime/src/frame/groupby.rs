@@ -1,23 +1,19 @@
 //! Group-by aggregations (`sum`, `mean`, `count`, `min`, `max`) as tree reductions: each
-//! partition is reduced to one row of partial results per group (count, sum, min, max of
-//! each column), partials are merged `fan_in` at a time, and one task finishes the table,
-//! sorted by the keys. The result is a dataframe of one partition.
-//!
-//! Keys are found per partition through small dictionaries (one code per distinct value
-//! of each key column), so a row costs a hash of its key, not a copy of it.
+//! partition is reduced to partial results per group (see `accumulate`), partials are
+//! merged `fan_in` at a time, and one task finishes the table, sorted by the keys. The
+//! result is a dataframe of one partition; its columns' types follow pandas (integer sums
+//! stay integers, means are floats).
 
-use std::cmp::Ordering;
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-use arrow_array::{
-    Array, ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray,
-};
-use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{ArrowError, Field, Schema, SchemaRef};
 
+use super::accumulate::{Acc, Kind, Values, result_column};
 use super::dataframe::{DataFrame, batch};
 use super::error::FrameError;
+use super::keys::{KeyValue, encode, key_column};
 use crate::tasks::Value;
 use crate::tree::downcast;
 
@@ -29,15 +25,16 @@ use crate::tree::downcast;
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Agg {
-    /// The sum (`Float64`).
+    /// The sum (`Int64` for signed integers, `UInt64` for unsigned ones, the column's
+    /// type for floats).
     Sum,
     /// The mean (`Float64`).
     Mean,
     /// The number of non-null values (`Int64`).
     Count,
-    /// The minimum (`Float64`).
+    /// The minimum (the column's type).
     Min,
-    /// The maximum (`Float64`).
+    /// The maximum (the column's type).
     Max,
 }
 
@@ -58,182 +55,8 @@ impl Agg {
     }
 }
 
-/// One key value (null, or a value of a key column).
-#[derive(Debug, Clone)]
-enum KeyValue {
-    Null,
-    Bool(bool),
-    Int(i64),
-    Float(f64),
-    Str(String),
-}
-
-impl KeyValue {
-    fn rank(&self) -> u8 {
-        match self {
-            KeyValue::Null => 0,
-            KeyValue::Bool(_) => 1,
-            KeyValue::Int(_) => 2,
-            KeyValue::Float(_) => 3,
-            KeyValue::Str(_) => 4,
-        }
-    }
-}
-
-impl Ord for KeyValue {
-    fn cmp(&self, other: &Self) -> Ordering {
-        match (self, other) {
-            (KeyValue::Bool(a), KeyValue::Bool(b)) => a.cmp(b),
-            (KeyValue::Int(a), KeyValue::Int(b)) => a.cmp(b),
-            (KeyValue::Float(a), KeyValue::Float(b)) => a.total_cmp(b),
-            (KeyValue::Str(a), KeyValue::Str(b)) => a.cmp(b),
-            _ => self.rank().cmp(&other.rank()),
-        }
-    }
-}
-
-impl PartialOrd for KeyValue {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl PartialEq for KeyValue {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-
-impl Eq for KeyValue {}
-
-impl Hash for KeyValue {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.rank().hash(state);
-        match self {
-            KeyValue::Null => {}
-            KeyValue::Bool(v) => v.hash(state),
-            KeyValue::Int(v) => v.hash(state),
-            KeyValue::Float(v) => v.to_bits().hash(state),
-            KeyValue::Str(v) => v.hash(state),
-        }
-    }
-}
-
-/// Count, sum, minimum and maximum of one column within one group.
-#[derive(Debug, Clone, Copy)]
-struct Acc {
-    count: i64,
-    sum: f64,
-    min: f64,
-    max: f64,
-}
-
-impl Acc {
-    const EMPTY: Acc = Acc {
-        count: 0,
-        sum: 0.0,
-        min: f64::INFINITY,
-        max: f64::NEG_INFINITY,
-    };
-
-    fn add(&mut self, v: f64) {
-        self.count += 1;
-        self.sum += v;
-        self.min = self.min.min(v);
-        self.max = self.max.max(v);
-    }
-
-    fn merge(&mut self, o: &Acc) {
-        self.count += o.count;
-        self.sum += o.sum;
-        self.min = self.min.min(o.min);
-        self.max = self.max.max(o.max);
-    }
-
-    fn value(&self, agg: Agg) -> Option<f64> {
-        match agg {
-            Agg::Sum => Some(self.sum),
-            Agg::Count => Some(self.count as f64),
-            _ if self.count == 0 => None,
-            Agg::Mean => Some(self.sum / self.count as f64),
-            Agg::Min => Some(self.min),
-            Agg::Max => Some(self.max),
-        }
-    }
-}
-
 /// Partial results: per group (its key values), one accumulator per aggregated column.
 type Groups = HashMap<Vec<KeyValue>, Vec<Acc>>;
-
-/// Codes for the values of one key column (equal values, equal codes) and the value of
-/// each code.
-fn encode(column: &ArrayRef) -> Result<(Vec<u32>, Vec<KeyValue>), ArrowError> {
-    fn build<K: Hash + Eq>(
-        len: usize,
-        key: impl Fn(usize) -> Option<K>,
-        value: impl Fn(&K) -> KeyValue,
-    ) -> (Vec<u32>, Vec<KeyValue>) {
-        let mut codes = Vec::with_capacity(len);
-        let mut seen: HashMap<Option<K>, u32> = HashMap::new();
-        let mut values = Vec::new();
-        for row in 0..len {
-            let k = key(row);
-            let next = values.len() as u32;
-            let code = *seen.entry(k).or_insert_with_key(|k| {
-                values.push(k.as_ref().map_or(KeyValue::Null, &value));
-                next
-            });
-            codes.push(code);
-        }
-        (codes, values)
-    }
-    let len = column.len();
-    let valid = |row: usize| column.is_valid(row);
-    let t = column.data_type();
-    Ok(if t.is_integer() {
-        let ints: Int64Array = cast_as(column, &DataType::Int64)?;
-        build(
-            len,
-            |r| valid(r).then(|| ints.value(r)),
-            |v| KeyValue::Int(*v),
-        )
-    } else if is_number(t) {
-        let floats: Float64Array = cast_as(column, &DataType::Float64)?;
-        let bits = |r| valid(r).then(|| floats.value(r).to_bits());
-        build(len, bits, |v| KeyValue::Float(f64::from_bits(*v)))
-    } else if t == &DataType::Boolean {
-        let bools: BooleanArray = cast_as(column, &DataType::Boolean)?;
-        build(
-            len,
-            |r| valid(r).then(|| bools.value(r)),
-            |v| KeyValue::Bool(*v),
-        )
-    } else {
-        let text: StringArray = cast_as(column, &DataType::Utf8)?;
-        build(
-            len,
-            |r| valid(r).then(|| text.value(r)),
-            |v| KeyValue::Str(v.to_string()),
-        )
-    })
-}
-
-/// `column` cast to `to` (a no-op when it has that type) as the array type `A`.
-fn cast_as<A: Array + Clone + 'static>(column: &ArrayRef, to: &DataType) -> Result<A, ArrowError> {
-    let cast = arrow_cast::cast(column, to)?;
-    cast.as_any()
-        .downcast_ref::<A>()
-        .cloned()
-        .ok_or_else(|| bad(column.data_type()))
-}
-
-fn is_number(t: &DataType) -> bool {
-    t.is_integer() || matches!(t, DataType::Float16 | DataType::Float32 | DataType::Float64)
-}
-
-fn bad(t: &DataType) -> ArrowError {
-    ArrowError::CastError(format!("cannot group by a {t} column"))
-}
 
 /// What one group-by computes.
 struct Plan {
@@ -251,19 +74,12 @@ impl Plan {
             .iter()
             .map(|&k| encode(b.column(k)))
             .collect::<Result<Vec<_>, _>>()?;
-        // Numbers as Float64; other columns (only counted) as they are.
         let columns = self
             .values
             .iter()
-            .map(|&v| {
-                let column = b.column(v);
-                if !is_number(column.data_type()) {
-                    return Ok((column.clone(), None));
-                }
-                let floats: Float64Array = cast_as(column, &DataType::Float64)?;
-                Ok((column.clone(), Some(floats)))
-            })
-            .collect::<Result<Vec<(ArrayRef, Option<Float64Array>)>, ArrowError>>()?;
+            .map(|&v| Values::read(b.column(v)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let empty: Vec<Acc> = columns.iter().map(Values::empty).collect();
         let mut index: HashMap<Vec<u32>, usize> = HashMap::new();
         let mut accs: Vec<Vec<Acc>> = Vec::new();
         let mut firsts: Vec<Vec<u32>> = Vec::new();
@@ -275,17 +91,13 @@ impl Plan {
                 Some(&g) => g,
                 None => {
                     index.insert(key.clone(), accs.len());
-                    accs.push(vec![Acc::EMPTY; columns.len()]);
+                    accs.push(empty.clone());
                     firsts.push(key.clone());
                     accs.len() - 1
                 }
             };
-            for (acc, (column, numbers)) in accs[group].iter_mut().zip(&columns) {
-                match numbers {
-                    Some(numbers) if numbers.is_valid(row) => acc.add(numbers.value(row)),
-                    None if column.is_valid(row) => acc.count += 1,
-                    _ => {}
-                }
+            for (acc, values) in accs[group].iter_mut().zip(&columns) {
+                values.add(row, acc);
             }
         }
         Ok(firsts
@@ -315,12 +127,8 @@ impl Plan {
             columns.push(built);
         }
         for (i, (name, agg)) in self.aggs.iter().enumerate() {
-            let values = rows.iter().map(|r| r.1[i].value(*agg));
-            let column: ArrayRef = if *agg == Agg::Count {
-                Arc::new(values.map(|v| v.map(|c| c as i64)).collect::<Int64Array>())
-            } else {
-                Arc::new(values.collect::<Float64Array>())
-            };
+            let input = self.input.field(self.values[i]).data_type();
+            let column = result_column(rows.iter().map(|r| &r.1[i]), *agg, name, input)?;
             fields.push(Field::new(
                 format!("{name}_{}", agg.name()),
                 column.data_type().clone(),
@@ -330,44 +138,6 @@ impl Plan {
         }
         RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
     }
-}
-
-/// A key column in the type it had (when arrow can cast back to it).
-fn key_column<'a>(
-    values: impl Iterator<Item = &'a KeyValue>,
-    original: &DataType,
-) -> Result<ArrayRef, ArrowError> {
-    let values: Vec<&KeyValue> = values.collect();
-    let built = if original.is_integer() {
-        column::<Int64Array, _>(&values, |v| match v {
-            KeyValue::Int(i) => Some(*i),
-            _ => None,
-        })
-    } else if is_number(original) {
-        column::<Float64Array, _>(&values, |v| match v {
-            KeyValue::Float(f) => Some(*f),
-            _ => None,
-        })
-    } else if original == &DataType::Boolean {
-        column::<BooleanArray, _>(&values, |v| match v {
-            KeyValue::Bool(b) => Some(*b),
-            _ => None,
-        })
-    } else {
-        column::<StringArray, _>(&values, |v| match v {
-            KeyValue::Str(s) => Some(s.as_str()),
-            _ => None,
-        })
-    };
-    Ok(arrow_cast::cast(&built, original).unwrap_or(built))
-}
-
-/// An arrow column of what `pick` finds in each key value (null where it finds nothing).
-fn column<'a, A, V>(values: &[&'a KeyValue], pick: impl Fn(&'a KeyValue) -> Option<V>) -> ArrayRef
-where
-    A: Array + FromIterator<Option<V>> + 'static,
-{
-    Arc::new(values.iter().map(|v| pick(v)).collect::<A>())
 }
 
 /// A dataframe grouped by key columns, waiting for its aggregation
@@ -443,7 +213,7 @@ impl GroupBy {
             .collect::<Result<Vec<_>, _>>()?;
         for (&v, (name, agg)) in values.iter().zip(aggs) {
             let t = schema.field(v).data_type();
-            if *agg != Agg::Count && !is_number(t) {
+            if *agg != Agg::Count && !Kind::of(t).is_number() {
                 return Err(FrameError::Arrow(format!(
                     "cannot take the {} of {name}, a {t} column",
                     agg.name()
@@ -530,7 +300,9 @@ shortcuts! {
 #[cfg(test)]
 mod tests {
     use arrow_array::cast::AsArray;
-    use arrow_array::types::Int64Type;
+    use arrow_array::types::{Float32Type, Int32Type, Int64Type, UInt64Type};
+    use arrow_array::{Float32Array, Int32Array, Int64Array, StringArray, UInt32Array};
+    use arrow_schema::DataType;
 
     use super::*;
 
@@ -566,5 +338,73 @@ mod tests {
             df.groupby(&["k"]).unwrap().sum("s"),
             Err(FrameError::Arrow(_))
         ));
+    }
+
+    #[test]
+    fn aggregations_keep_integers_exact_and_types_as_pandas_does() {
+        let part = |n: Vec<i32>, u: Vec<u32>, f: Vec<f32>| {
+            RecordBatch::try_from_iter([
+                (
+                    "k",
+                    Arc::new(StringArray::from(vec!["a", "b", "a"])) as ArrayRef,
+                ),
+                ("n", Arc::new(Int32Array::from(n)) as ArrayRef),
+                ("u", Arc::new(UInt32Array::from(u)) as ArrayRef),
+                ("f", Arc::new(Float32Array::from(f)) as ArrayRef),
+            ])
+            .unwrap()
+        };
+        let df = DataFrame::from_batches(vec![
+            part(
+                vec![i32::MAX, 5, i32::MAX],
+                vec![u32::MAX, 1, 2],
+                vec![0.5, 1.0, 2.0],
+            ),
+            part(vec![-7, 6, 1], vec![3, 4, u32::MAX], vec![4.0, 8.0, 16.0]),
+        ])
+        .unwrap()
+        .with_fan_in(2)
+        .unwrap();
+        let aggs = [
+            ("n", Agg::Sum),
+            ("n", Agg::Min),
+            ("n", Agg::Max),
+            ("n", Agg::Mean),
+            ("u", Agg::Sum),
+            ("f", Agg::Sum),
+        ];
+        let out = df.groupby(&["k"]).unwrap().agg(&aggs).unwrap();
+        let types: Vec<DataType> = out
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.data_type().clone())
+            .collect();
+        use DataType::*;
+        assert_eq!(
+            types,
+            vec![Utf8, Int64, Int32, Int32, Float64, UInt64, Float32]
+        );
+        let table = out.compute().unwrap();
+        assert_eq!(table.schema(), *out.schema());
+        // Group "a": n = MAX, MAX, -7, 1; u = MAX, 2, 3, MAX; f = 0.5, 2, 4, 16.
+        let big = 2 * i64::from(i32::MAX) - 6;
+        assert_eq!(table.column(1).as_primitive::<Int64Type>().value(0), big);
+        assert_eq!(table.column(2).as_primitive::<Int32Type>().value(0), -7);
+        assert_eq!(
+            table.column(3).as_primitive::<Int32Type>().value(0),
+            i32::MAX
+        );
+        let mean = table
+            .column(4)
+            .as_primitive::<arrow_array::types::Float64Type>()
+            .value(0);
+        assert_eq!(mean, big as f64 / 4.0);
+        let unsigned = 2 * u64::from(u32::MAX) + 5;
+        assert_eq!(
+            table.column(5).as_primitive::<UInt64Type>().value(0),
+            unsigned
+        );
+        assert_eq!(table.column(6).as_primitive::<Float32Type>().value(0), 22.5);
     }
 }

@@ -8,13 +8,16 @@
 //! rhpc's own build stays quick in notebooks (`:rhpc_features frame` turns it on).
 //!
 //! - **Read**: [`read_csv`](DataFrame::read_csv) (a glob, one partition per file),
-//!   [`from_batches`](DataFrame::from_batches).
+//!   [`read_parquet`](DataFrame::read_parquet) (a glob, one partition per row group),
+//!   [`from_batches`](DataFrame::from_batches); write with
+//!   [`to_parquet`](DataFrame::to_parquet).
 //! - **Transform** (checked against the schema when built): [`with_column`](DataFrame::with_column)
 //!   with column arithmetic ([`col`], [`lit`], `+ - * /`), [`filter`](DataFrame::filter)
 //!   with conditions (`gt`, `lt`, `equals`, `and`, `or`...), [`select`](DataFrame::select),
 //!   [`map_partitions`](DataFrame::map_partitions).
 //! - **Group**: [`groupby`](DataFrame::groupby) then `sum`, `mean`, `count`, `min`, `max`
-//!   or several at once ([`GroupBy::agg`]), as a tree over the partitions.
+//!   or several at once ([`GroupBy::agg`]), as a tree over the partitions; integer sums
+//!   are exact and stay integers, as in pandas.
 //! - **Results**: [`compute`](DataFrame::compute) into one `RecordBatch`,
 //!   [`head`](DataFrame::head), [`len`](DataFrame::len), [`persist`](DataFrame::persist).
 //!   Dataframes show their structure and partition count; computed batches show as tables.
@@ -35,14 +38,20 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod accumulate;
 mod csv;
 mod dataframe;
 mod error;
 mod expr;
 mod groupby;
+mod keys;
 mod ops;
+mod parquet_files;
 mod render;
 
+/// arrow's Parquet crate, re-exported for writing files with settings of your own
+/// (`parquet::arrow::ArrowWriter`, row-group sizes, compression).
+pub use ::parquet;
 /// arrow's array and schema crates, re-exported so a notebook can name partitions'
 /// types (`RecordBatch`, `DataType`) without a `:dep` of its own.
 pub use arrow_array;
