@@ -89,6 +89,10 @@ pub enum Record {
         user: f64,
         /// CPU time in the kernel, all threads.
         system: f64,
+        /// When the cell's compiled code was reused from an identical earlier run (see
+        /// [`crate::cell_cache`]): how long compiling it took then, in seconds.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reused: Option<f64>,
     },
 }
 

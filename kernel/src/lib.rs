@@ -9,11 +9,14 @@
 //! - [`bridge`]: the line protocol by which code running in a cell talks to the kernel
 //!   (rich displays, panics), shared with the `rhpc` runtime crate.
 //! - [`cell_process`]: the child process evcxr runs cells in (our own binary, in another mode).
+//! - [`cell_cache`]: cargo's rustc wrapper (our own binary, in a third mode), which reuses
+//!   the compiled code of a cell run again unchanged.
 //! - [`history`], [`kernelspec`]: the history file and `install`/`uninstall`.
 //! - [`workspace`]: persistent build directories, so sessions reuse what earlier ones built.
 //! - [`runtime_source`]: the rhpc crate's source, embedded for kernels without a checkout.
 
 pub mod bridge;
+pub mod cell_cache;
 pub mod cell_process;
 pub mod history;
 pub mod interpreter;

@@ -1,7 +1,8 @@
 //! `rhpc-kernel`: run the kernel, or install and uninstall its kernelspec.
 //!
-//! The same binary is also evcxr's cell process and rustc wrapper: those modes are detected
-//! from the environment before anything else happens.
+//! The same binary is also evcxr's cell process, evcxr's helpers and cargo's rustc wrapper
+//! (which reuses compiled cells): those modes are detected from the environment before
+//! anything else happens.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,10 +11,11 @@ use std::sync::atomic::AtomicU64;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use rhpc_kernel::interpreter::evcxr::{EvcxrInterpreter, StartOptions};
+use rhpc_kernel::interpreter::evcxr::{DeferredStd, EvcxrInterpreter, StartOptions};
 use rhpc_kernel::kernelspec::{self, Location};
 use rhpc_kernel::{
-    bridge, cell_process, history::History, interpreter, runtime_source, server, workspace,
+    bridge, cell_cache, cell_process, history::History, interpreter, runtime_source, server,
+    workspace,
 };
 
 /// The interrupt counter of this (cell) process, for code in cells to find with `dlsym`.
@@ -91,6 +93,7 @@ impl LocationArgs {
 
 fn main() -> ExitCode {
     cell_process::run_if_cell_process();
+    cell_cache::run_if_rustc_wrapper();
     interpreter::evcxr::run_if_evcxr_helper();
     env_logger::Builder::from_env(env_logger::Env::new().filter_or("RHPC_LOG", "warn"))
         .target(env_logger::Target::Stderr)
@@ -151,6 +154,7 @@ fn serve(connection_file: &std::path::Path) -> anyhow::Result<()> {
             }
         }
     });
+    let mut deferred_std = None;
     // SAFETY: no other threads exist yet. The cell process evcxr starts inherits both:
     // RHPC_KERNEL makes rhpc send rich output to the kernel instead of printing text.
     unsafe {
@@ -159,12 +163,20 @@ fn serve(connection_file: &std::path::Path) -> anyhow::Result<()> {
             std::env::set_var("EVCXR_TMPDIR", dir.path());
             if let Some(libs) = workspace::toolchain_library_dir() {
                 std::env::set_var("LD_LIBRARY_PATH", workspace::library_path_with(&libs));
+                if runtime.is_some() {
+                    deferred_std = DeferredStd::install(dir.path(), &libs);
+                }
+            }
+            match cell_cache::enable(dir.path()) {
+                Some(cache) => log::info!("compiled cells are reused from {}", cache.display()),
+                None => log::info!("reuse of compiled cells is off"),
             }
         }
     }
     let options = StartOptions {
         runtime,
         build_dir: build_dir.as_ref().map(|dir| dir.path().to_owned()),
+        deferred_std,
     };
 
     let history = History::default_path()

@@ -29,6 +29,8 @@ mod timing;
 use std::ffi::c_void;
 
 use crate::bridge;
+use crate::cell_cache::redirect;
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -48,6 +50,8 @@ pub fn run_if_cell_process() {
 }
 
 fn run() -> ! {
+    // SAFETY: no other thread exists yet.
+    unsafe { crate::cell_cache::disable_in_this_process() };
     let fds = match fds::Redirected::install() {
         Ok(fds) => fds,
         Err(error) => {
@@ -76,7 +80,17 @@ fn run() -> ! {
             eprintln!("rhpc cell process: unrecognised instruction {line:?}");
             std::process::exit(99);
         };
-        // SAFETY: evcxr compiled this library for this process and names its entry point;
+        // A cell whose compiled code is reused: its library is a redirect to the stored one.
+        let (function, reused) = match redirect::materialize(Path::new(path)) {
+            Ok(Some(redirect)) => (redirect.symbol, Some(redirect.compile_seconds)),
+            Ok(None) => (function.to_owned(), None),
+            Err(error) => {
+                eprintln!("rhpc cell process: cannot run {path}: {error}");
+                std::process::exit(99);
+            }
+        };
+        // SAFETY: evcxr compiled this library for this process and names its entry point
+        // (or the cell cache stored it, from an identical compilation, with its entry point);
         // the entry point takes and returns evcxr's variable store, exactly as evcxr's own
         // runtime calls it. Libraries are never unloaded (see below).
         let result = unsafe {
@@ -88,7 +102,7 @@ fn run() -> ! {
                 let started = timing::Stamp::now();
                 store = entry(store);
                 cell_running.store(false, Ordering::SeqCst);
-                Ok((library, started.elapsed()))
+                Ok((library, started.elapsed(reused)))
             })
         };
         match result {

@@ -36,13 +36,15 @@ impl Stamp {
         }
     }
 
-    /// The record of what happened since this stamp.
-    pub fn elapsed(&self) -> Record {
+    /// The record of what happened since this stamp, for a cell whose compiled code was
+    /// `reused` (the compile time it saved) or compiled for this run (`None`).
+    pub fn elapsed(&self, reused: Option<f64>) -> Record {
         let now = Stamp::now();
         Record::CellTiming {
             wall: now.wall.duration_since(self.wall).as_secs_f64(),
             user: (now.user - self.user).max(0.0),
             system: (now.system - self.system).max(0.0),
+            reused,
         }
     }
 }
@@ -59,7 +61,13 @@ mod tests {
             x = x.wrapping_mul(31).wrapping_add(i);
         }
         std::hint::black_box(x);
-        let Record::CellTiming { wall, user, system } = stamp.elapsed() else {
+        let Record::CellTiming {
+            wall,
+            user,
+            system,
+            reused: None,
+        } = stamp.elapsed(None)
+        else {
             panic!("not a timing record");
         };
         assert!(wall > 0.0 && user + system > 0.0);

@@ -5,7 +5,8 @@
 //! (and, since evcxr sets `RUST_BACKTRACE=1`, a backtrace of generated code). Cells share the
 //! toolchain's `libstd` as a dynamic library, so a hook set by one cell serves them all; it
 //! is set again whenever the cell process restarts. The cell has no dependencies, so it
-//! escapes its JSON by hand.
+//! escapes its JSON by hand. It ends in `;`: a block without one is the cell's value, which
+//! evcxr would first try to display, costing a failed compilation.
 
 use crate::bridge::{PREFIX, REPORTS_MARKER};
 
@@ -64,6 +65,6 @@ pub fn source() -> String {
         std::env::set_var("{REPORTS_MARKER}", "1");
         std::env::remove_var("RUST_BACKTRACE");
     }}
-}}"#
+}};"#
     )
 }

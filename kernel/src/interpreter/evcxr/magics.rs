@@ -176,16 +176,20 @@ pub fn report_time(io: &Arc<dyn CellIo>, timing: Option<CellTiming>) {
     let Some(timing) = timing else {
         return;
     };
-    io.stream(
-        StreamName::Stdout,
-        &format!(
-            "CPU times: user {}, sys: {}, total: {}\nWall time: {}\n",
-            format_seconds(timing.user),
-            format_seconds(timing.system),
-            format_seconds(timing.user + timing.system),
-            format_seconds(timing.wall)
-        ),
+    let mut text = format!(
+        "CPU times: user {}, sys: {}, total: {}\nWall time: {}\n",
+        format_seconds(timing.user),
+        format_seconds(timing.system),
+        format_seconds(timing.user + timing.system),
+        format_seconds(timing.wall)
     );
+    if let Some(compile) = timing.reused {
+        text.push_str(&format!(
+            "Compiled code reused from an identical earlier run (compiling took {})\n",
+            format_seconds(compile)
+        ));
+    }
+    io.stream(StreamName::Stdout, &text);
 }
 
 /// Seconds in IPython's style: `2.5 s`, `130 ms`, `41.2 µs`, `870 ns`.

@@ -9,10 +9,13 @@
 //! - [`magics`]: the kernel's own commands (`:help`, `:time`, `:timeit`, `:threads`), in
 //!   front of evcxr's, with [`generated`] cells for those that call rhpc;
 //! - [`interrupt`], [`analysis`] (completion, hover), [`snapshot`] (answers while busy),
-//!   [`errors`] (rustc-style compile errors), [`language`], [`bootstrap`].
+//!   [`errors`] (rustc-style compile errors), [`language`], [`bootstrap`];
+//! - [`deferred_std`]: rust-analyzer analyses the standard library once per session, not
+//!   twice.
 
 mod analysis;
 mod bootstrap;
+mod deferred_std;
 mod errors;
 mod generated;
 mod interrupt;
@@ -28,6 +31,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use evcxr::{CommandContext, EvalCallbacks};
 
+pub use deferred_std::DeferredStd;
 pub use startup::StartOptions;
 
 use super::{

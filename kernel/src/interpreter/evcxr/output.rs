@@ -57,6 +57,8 @@ pub struct CellTiming {
     pub user: f64,
     /// Kernel-mode CPU time of all threads.
     pub system: f64,
+    /// Set when the cell's compiled code was reused: the compile time that saved.
+    pub reused: Option<f64>,
 }
 
 /// What a finished cell reported besides its output.
@@ -262,8 +264,18 @@ impl Forwarder {
                 });
                 state.report.panic = Some(report);
             }
-            Err(Record::CellTiming { wall, user, system }) => {
-                state.report.timing = Some(CellTiming { wall, user, system });
+            Err(Record::CellTiming {
+                wall,
+                user,
+                system,
+                reused,
+            }) => {
+                state.report.timing = Some(CellTiming {
+                    wall,
+                    user,
+                    system,
+                    reused,
+                });
             }
             Err(_) => {}
         }
@@ -412,6 +424,7 @@ mod timing_tests {
             wall: 1.5,
             user: 2.0,
             system: 0.25,
+            reused: Some(3.0),
         };
         out_tx.send(record.to_line()).unwrap();
         let report = router.finish_cell();
@@ -420,7 +433,8 @@ mod timing_tests {
             Some(CellTiming {
                 wall: 1.5,
                 user: 2.0,
-                system: 0.25
+                system: 0.25,
+                reused: Some(3.0),
             })
         );
     }

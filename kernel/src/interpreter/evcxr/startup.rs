@@ -26,6 +26,8 @@ pub struct StartOptions {
     pub runtime: Option<PathBuf>,
     /// evcxr's build directory, to count compiled crates while showing progress.
     pub build_dir: Option<PathBuf>,
+    /// The standard library's source, hidden from rust-analyzer until rhpc is added.
+    pub deferred_std: Option<super::DeferredStd>,
 }
 
 /// Where start-up is.
@@ -193,6 +195,16 @@ fn start(shared: &Shared, options: &StartOptions) -> Result<(), String> {
     let began = Instant::now();
     let (mut context, outputs) = CommandContext::new().map_err(|e| e.to_string())?;
     log::info!("evcxr started in {:.2} s", began.elapsed().as_secs_f64());
+    let manifest = options.build_dir.as_ref().map(|dir| dir.join("Cargo.toml"));
+    let analysed_manifest = manifest.as_ref().and_then(|path| std::fs::read(path).ok());
+    if let Some(deferred) = &options.deferred_std
+        && let Err(error) = deferred.reveal()
+    {
+        shared.startup.notice(format!(
+            "the standard library's source could not be shown to the analyser ({error}): \
+             variable types may not be inferred"
+        ));
+    }
     if let Ok(mut router) = shared.router.lock() {
         *router = Some(OutputRouter::start(outputs.stdout, outputs.stderr));
     }
@@ -222,11 +234,39 @@ fn start(shared: &Shared, options: &StartOptions) -> Result<(), String> {
         }
     }
     ensure_bootstrapped(shared, &mut context);
+    if options.deferred_std.is_some()
+        && manifest.as_ref().and_then(|path| std::fs::read(path).ok()) == analysed_manifest
+        && let Some(dir) = &options.build_dir
+    {
+        reload_analysis(&mut context, dir);
+    }
     log::info!("session ready after {:.2} s", began.elapsed().as_secs_f64());
     if let Ok(mut slot) = shared.context.lock() {
         *slot = Some(context);
     }
     Ok(())
+}
+
+/// Makes rust-analyzer load the crate again, now with the standard library's source, where
+/// adding rhpc did not change the crate's `Cargo.toml` (rhpc failed to resolve): it reloads
+/// when that file changes, so add an empty crate of our own.
+fn reload_analysis(context: &mut CommandContext, build_dir: &std::path::Path) {
+    let probe = build_dir.join("analyzer-std").join("reload");
+    let written = std::fs::create_dir_all(&probe)
+        .and_then(|()| {
+            std::fs::write(
+                probe.join("Cargo.toml"),
+                "[package]\nname = \"rhpc_analysis_reload\"\nversion = \"0.0.0\"\n\
+                 edition = \"2021\"\n\n[lib]\npath = \"lib.rs\"\n",
+            )
+        })
+        .and_then(|()| std::fs::write(probe.join("lib.rs"), ""));
+    let line = written.map(|()| path_dependency_line("rhpc_analysis_reload", &probe, &[]));
+    match line.map(|line| context.execute(&line)) {
+        Ok(Ok(_)) => {}
+        Ok(Err(error)) => log::warn!("rust-analyzer did not reload: {error}"),
+        Err(error) => log::warn!("rust-analyzer did not reload: {error}"),
+    }
 }
 
 /// The `:dep` line that adds rhpc to every cell, if its crate is there.
@@ -243,14 +283,19 @@ fn runtime_dependency(shared: &Shared, runtime: &std::path::Path) -> Option<Stri
 
 /// evcxr's `:dep` line for the rhpc crate at `runtime`, with cargo `features`.
 pub fn dependency_line(runtime: &std::path::Path, features: &[&str]) -> String {
+    path_dependency_line("rhpc", runtime, features)
+}
+
+/// evcxr's `:dep` line for crate `name` at `path`, with cargo `features`.
+fn path_dependency_line(name: &str, path: &std::path::Path, features: &[&str]) -> String {
     let quote = |text: &str| format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""));
-    let path = quote(&runtime.to_string_lossy());
+    let path = quote(&path.to_string_lossy());
     if features.is_empty() {
-        return format!(":dep rhpc = {{ path = {path} }}");
+        return format!(":dep {name} = {{ path = {path} }}");
     }
     let features: Vec<String> = features.iter().map(|f| quote(f)).collect();
     format!(
-        ":dep rhpc = {{ path = {path}, features = [{}] }}",
+        ":dep {name} = {{ path = {path}, features = [{}] }}",
         features.join(", ")
     )
 }
