@@ -6,10 +6,12 @@ Measures, for each kernel available:
   - first cell: the first `1 + 1` after ready (evcxr kernels compile their first cell then);
   - p50 round trip of a trivial cell (`1 + 1`) and of a function definition;
   - rhpc only: the first cell `use rhpc::prelude::*;` of a new session, with a cold build
-    cache (a fresh RHPC_CACHE_DIR: rhpc and its dependencies compile) and a warm one (the
-    next session, reusing that build), the issue's target being 3 s warm;
+    cache (a fresh RHPC_CACHE_DIR: rhpc and its dependencies compile), a warm one (the next
+    sessions, reusing that build and the compiled cells), and warm with the reuse of
+    compiled cells off; the issue's target is 3 s warm;
   - rhpc only: a whole notebook (BENCH_NOTEBOOK, default notebooks/00-welcome.ipynb) run in
-    a new session, run again in the same session, and run in a restarted session.
+    a new session, run again in the same session, in a restarted session, and in a
+    restarted session with the reuse of compiled cells off.
 
 Competitors: ipykernel (always, from the venv) and evcxr_jupyter, the existing Rust kernel,
 when its binary is found (EVCXR_JUPYTER=path, PATH, or .cache/bench/bin; `make
@@ -101,15 +103,17 @@ def stopped(km, kc) -> None:
     km.shutdown_kernel(now=True)
 
 
-def measure_first_rhpc_cell() -> dict:
-    """First `use rhpc::prelude::*;` cell of a new session: cold, then warm build cache."""
-    cache = {"RHPC_CACHE_DIR": tempfile.mkdtemp(prefix="rhpc-bench-cache-")}
+def measure_first_rhpc_cell(cache: dict) -> dict:
+    """First `use rhpc::prelude::*;` cell of a new session: cold build cache (`cache` names a
+    fresh RHPC_CACHE_DIR), then warm (the next sessions), then warm with the reuse of compiled
+    cells turned off (every compilation of the session's start and of the cell done again)."""
     times = {}
-    for label in ("cold", "warm", "warm again"):
-        km, kc = started_kernel("rhpc", cache)
+    runs = (("cold", {}), ("warm", {}), ("warm again", {}),
+            ("warm, cell reuse off", {"RHPC_REUSE_CELLS": "0"}))
+    for label, extra in runs:
+        km, kc = started_kernel("rhpc", {**cache, **extra})
         times[label] = run_cell(kc, "use rhpc::prelude::*;", timeout=1800)
         stopped(km, kc)
-    shutil.rmtree(cache["RHPC_CACHE_DIR"], ignore_errors=True)
     return times
 
 
@@ -118,22 +122,31 @@ def notebook_cells(path: Path) -> list[str]:
     return ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
 
 
-def measure_notebook(path: Path) -> dict:
-    """Runs every code cell of `path`: in a new session, again in it, then after a restart.
-    Cells that fail on purpose (the course shows compile errors and panics) are timed too."""
+def measure_notebook(path: Path, cache: dict) -> dict:
+    """Runs every code cell of `path`: in a new session, again in it, after a restart, and
+    after a restart with the reuse of compiled cells off. Cells that fail on purpose (the
+    course shows compile errors and panics) are timed too. `cache` names the bench's own
+    RHPC_CACHE_DIR, in which rhpc is built but none of these cells has been compiled."""
     cells = notebook_cells(path)
 
     def run_all(kc) -> float:
         return sum(run_cell(kc, code, timeout=900, must_succeed=False) for code in cells)
 
-    km, kc = started_kernel("rhpc")
+    def new_session(extra: dict | None = None):
+        return started_kernel("rhpc", {**cache, **(extra or {})})
+
+    km, kc = new_session()
     first = run_all(kc)
     again = run_all(kc)
     stopped(km, kc)
-    km, kc = started_kernel("rhpc")
+    km, kc = new_session()
     restarted = run_all(kc)
     stopped(km, kc)
-    return {"cells": len(cells), "first": first, "again": again, "restarted": restarted}
+    km, kc = new_session({"RHPC_REUSE_CELLS": "0"})
+    no_reuse = run_all(kc)
+    stopped(km, kc)
+    return {"cells": len(cells), "first": first, "again": again, "restarted": restarted,
+            "restarted, cell reuse off": no_reuse}
 
 
 def rust_fn(i: int) -> str:
@@ -194,18 +207,19 @@ def main() -> None:
     print(f"  1 + 1         {theirs['trivial'] / ours['trivial']:6.2f}x")
     if "define" in theirs:
         print(f"  fn def        {theirs['define'] / ours['define']:6.2f}x")
-    first_cell = measure_first_rhpc_cell()
+    cache = {"RHPC_CACHE_DIR": tempfile.mkdtemp(prefix="rhpc-bench-cache-")}
+    first_cell = measure_first_rhpc_cell(cache)
     print("\nrhpc-kernel: first cell `use rhpc::prelude::*;` of a new session")
     for label, seconds in first_cell.items():
-        print(f"  {label + ' build cache':<24}{fmt(seconds):>12}")
+        print(f"  {label:<28}{fmt(seconds):>12}")
     notebook = ROOT / os.environ.get("BENCH_NOTEBOOK", "notebooks/00-welcome.ipynb")
-    runs = measure_notebook(notebook)
+    runs = measure_notebook(notebook, cache)
+    shutil.rmtree(cache["RHPC_CACHE_DIR"], ignore_errors=True)
     print(f"\nrhpc-kernel: {notebook.name}, {runs['cells']} code cells, all run")
-    print(f"  {'in a new session':<24}{fmt(runs['first']):>12}")
-    print(f"  {'again, same session':<24}{fmt(runs['again']):>12}"
-          f"   {runs['again'] / runs['first']:.2f}x the first")
-    print(f"  {'after a restart':<24}{fmt(runs['restarted']):>12}"
-          f"   {runs['restarted'] / runs['first']:.2f}x the first")
+    print(f"  {'in a new session':<28}{fmt(runs['first']):>12}")
+    for label, key in (("again, same session", "again"), ("after a restart", "restarted"),
+                       ("after a restart, reuse off", "restarted, cell reuse off")):
+        print(f"  {label:<28}{fmt(runs[key]):>12}   {runs[key] / runs['first']:.2f}x the first")
     py = results["ipykernel"]
     print("vs ipykernel (measured in this run; Python cells are interpreted, not compiled):")
     print(f"  start->ready  {py['ready'] / ours['ready']:6.2f}x")
