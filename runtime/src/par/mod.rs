@@ -33,6 +33,7 @@
 //! rhpc is one shared library, so its rayon (and its pools) is one per session.
 
 mod amdahl;
+mod awake;
 mod bandwidth;
 mod loops;
 pub mod matmul;

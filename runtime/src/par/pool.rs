@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use rayon::{ThreadPool, ThreadPoolBuilder};
 
 use super::ParError;
+use super::awake::Awake;
 use crate::interrupt::Interrupted;
 
 /// The most pools kept alive at once; asking for another size drops the least recently used.
@@ -26,8 +27,11 @@ pub const MAX_CACHED_POOLS: usize = 6;
 /// the process.
 pub const MAX_THREADS: usize = 512;
 
+/// A cached pool: its size, the pool, and its threads' keep-awake word.
+type Cached = (usize, Arc<ThreadPool>, Arc<Awake>);
+
 /// Cached pools, most recently used last.
-static POOLS: Mutex<Vec<(usize, Arc<ThreadPool>)>> = Mutex::new(Vec::new());
+static POOLS: Mutex<Vec<Cached>> = Mutex::new(Vec::new());
 
 /// The session's thread count; 0 means "not set": use every core.
 static SESSION_THREADS: AtomicUsize = AtomicUsize::new(0);
@@ -67,7 +71,7 @@ fn validate(threads: usize) -> Result<(), ParError> {
     Ok(())
 }
 
-fn lock_pools() -> MutexGuard<'static, Vec<(usize, Arc<ThreadPool>)>> {
+fn lock_pools() -> MutexGuard<'static, Vec<Cached>> {
     // A panic while holding the lock cannot leave the list inconsistent (every update is a
     // single push or remove), so a poisoned lock is still usable.
     POOLS
@@ -85,13 +89,20 @@ fn lock_pools() -> MutexGuard<'static, Vec<(usize, Arc<ThreadPool>)>> {
 /// # Ok::<(), rhpc::par::ParError>(())
 /// ```
 pub fn pool(threads: usize) -> Result<Arc<ThreadPool>, ParError> {
+    Ok(cached_pool(threads)?.0)
+}
+
+/// The pool of `threads` threads and its keep-awake word, from the cache or newly started.
+/// Asking for a pool announces work for it: threads kept awake return to it at once.
+fn cached_pool(threads: usize) -> Result<(Arc<ThreadPool>, Arc<Awake>), ParError> {
     validate(threads)?;
     let mut pools = lock_pools();
-    if let Some(index) = pools.iter().position(|(size, _)| *size == threads) {
+    if let Some(index) = pools.iter().position(|(size, ..)| *size == threads) {
         let entry = pools.remove(index);
-        let pool = Arc::clone(&entry.1);
+        let found = (Arc::clone(&entry.1), Arc::clone(&entry.2));
         pools.push(entry);
-        return Ok(pool);
+        found.1.announce();
+        return Ok(found);
     }
     let cpus = allowed_cpus();
     let pool = ThreadPoolBuilder::new()
@@ -100,13 +111,13 @@ pub fn pool(threads: usize) -> Result<Arc<ThreadPool>, ParError> {
         .start_handler(move |index| pin_to(&cpus, index))
         .build()
         .map_err(|source| ParError::Pool { threads, source })?;
-    let pool = Arc::new(pool);
-    pools.push((threads, Arc::clone(&pool)));
+    let (pool, awake) = (Arc::new(pool), Arc::new(Awake::default()));
+    pools.push((threads, Arc::clone(&pool), Arc::clone(&awake)));
     // Dropping the last handle to an evicted pool stops its threads once their work is done.
     while pools.len() > MAX_CACHED_POOLS {
         pools.remove(0);
     }
-    Ok(pool)
+    Ok((pool, awake))
 }
 
 /// The CPUs this process may run on, in order.
@@ -153,7 +164,7 @@ fn pin_to(cpus: &[usize], index: usize) {
 /// # Ok::<(), rhpc::par::ParError>(())
 /// ```
 pub fn cached_pools() -> Vec<usize> {
-    lock_pools().iter().map(|(size, _)| *size).collect()
+    lock_pools().iter().map(|(size, ..)| *size).collect()
 }
 
 /// Runs `work` on a pool of `threads` threads: parallel iterators inside it use exactly that
@@ -263,7 +274,9 @@ pub(crate) fn block_threads() -> usize {
 /// on a virtual machine each wake-up costs 20 to 40 µs, and the chain showed as 80 µs per
 /// call. Called from outside any pool, the session's pool runs the blocks while the caller
 /// waits. (Letting the caller take a block itself saves a wake-up, but the caller is not bound
-/// to a core and often shares one with the pool thread it woke: measured slower.)
+/// to a core and often shares one with the pool thread it woke: measured slower.) Afterwards
+/// the pool's threads are kept awake for a moment (see `awake`), so a call that follows at
+/// once does not wait for them to wake up.
 pub(crate) fn for_each_block<B, F>(blocks: Vec<B>, task: F) -> Result<(), ParError>
 where
     B: Send,
@@ -296,7 +309,10 @@ where
     let results = if inside {
         rayon::broadcast(run)
     } else {
-        pool(threads())?.broadcast(run)
+        let (pool, awake) = cached_pool(threads())?;
+        let results = pool.broadcast(run);
+        awake.keep_awake(&pool);
+        results
     };
     results.into_iter().collect::<Result<(), Interrupted>>()?;
     Ok(())
