@@ -22,14 +22,12 @@ mod wrapper;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-pub use store::Store;
-
 /// The cache folder; set, it also tells this binary it runs as cargo's rustc wrapper.
 const DIR_VAR: &str = "RHPC_CELL_CACHE_DIR";
 /// A wrapper that was in place before ours (sccache, say), which ours runs rustc through.
 const INNER_WRAPPER_VAR: &str = "RHPC_INNER_RUSTC_WRAPPER";
 /// The user's switch: `0`, `off` or `false` turns reuse off.
-pub const SWITCH_VAR: &str = "RHPC_REUSE_CELLS";
+const SWITCH_VAR: &str = "RHPC_REUSE_CELLS";
 
 /// The subcommands and flags of the kernel's own command line, which are never rustc.
 const KERNEL_ARGUMENTS: [&str; 8] = [

@@ -191,14 +191,6 @@ impl Store {
         }
         Ok(())
     }
-
-    /// Removes every entry.
-    pub fn clear(&self) -> io::Result<()> {
-        match std::fs::remove_dir_all(&self.entries) {
-            Err(error) if error.kind() != io::ErrorKind::NotFound => Err(error),
-            _ => Ok(()),
-        }
-    }
 }
 
 /// The files a dep-info file lists as inputs (every rule's prerequisites, once each, in
@@ -284,8 +276,6 @@ mod tests {
         std::fs::write(&data, "two!").unwrap();
         assert_eq!(store.find("k1"), None);
         assert_eq!(store.find("k2"), None);
-        store.clear().unwrap();
-        assert!(!store.library("k1").exists());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -82,8 +82,8 @@ fn replay(store: &Store, key: &str, entry: &Entry) -> std::io::Result<i32> {
     Ok(code)
 }
 
-/// Compiles the cell with rustc, passing on what it prints; stores a success. Returns
-/// rustc's exit code.
+/// Compiles the cell with rustc, passing on what it prints, and stores the outcome where it
+/// can be replayed (see `entry_for`). Returns rustc's exit code.
 fn compile(invocation: &Invocation, cell: &CellCompile, store: &Store, key: &str) -> i32 {
     let started = Instant::now();
     let output = match rustc_command(&invocation.rustc)

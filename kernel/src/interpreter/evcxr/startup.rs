@@ -260,12 +260,17 @@ fn reload_analysis(context: &mut CommandContext, build_dir: &std::path::Path) {
                  edition = \"2021\"\n\n[lib]\npath = \"lib.rs\"\n",
             )
         })
-        .and_then(|()| std::fs::write(probe.join("lib.rs"), ""));
-    let line = written.map(|()| path_dependency_line("rhpc_analysis_reload", &probe, &[]));
-    match line.map(|line| context.execute(&line)) {
-        Ok(Ok(_)) => {}
-        Ok(Err(error)) => log::warn!("rust-analyzer did not reload: {error}"),
-        Err(error) => log::warn!("rust-analyzer did not reload: {error}"),
+        .and_then(|()| std::fs::write(probe.join("lib.rs"), ""))
+        .map_err(|error| error.to_string());
+    let reloaded = written.and_then(|()| {
+        let line = path_dependency_line("rhpc_analysis_reload", &probe, &[]);
+        context
+            .execute(&line)
+            .map(drop)
+            .map_err(|error| error.to_string())
+    });
+    if let Err(error) = reloaded {
+        log::warn!("rust-analyzer did not reload: {error}");
     }
 }
 
