@@ -45,14 +45,17 @@ def test_an_unchanged_cell_run_again_reuses_its_compiled_code(kc):
 def test_reused_cells_start_with_fresh_statics(kc):
     # A fresh compilation gets fresh statics; a reused one must too. The first run adds the
     # static and the `use` to the session's definitions, so the state is the same from the
-    # second run on, and the third is the first to reuse.
+    # second run on. (Whether the second run's generated source equals the first's depends
+    # on the order evcxr keeps definitions in, a hash map's: either may happen.)
     code = tagged(
         "use std::sync::atomic::{AtomicUsize, Ordering};\n"
         "static CALLS: AtomicUsize = AtomicUsize::new(0);\n"
         "CALLS.fetch_add(1, Ordering::SeqCst)"
     )
     runs = [timed(kc, code)[:2] for _ in range(4)]
-    assert runs == [("0", False), ("0", False), ("0", True), ("0", True)], runs
+    assert [value for value, _ in runs] == ["0"] * 4, runs
+    assert [reused for _, reused in runs][::2] == [False, True], runs
+    assert runs[3][1], runs
 
 
 def test_values_change_the_result_not_the_code(kc):
