@@ -44,6 +44,16 @@ fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-6 * (1.0 + a.abs().max(b.abs()))
 }
 
+/// Column `i` of `table` as the array type `A`.
+fn column<A: Array + Clone + 'static>(table: &arrow_array::RecordBatch, i: usize) -> A {
+    table
+        .column(i)
+        .as_any()
+        .downcast_ref::<A>()
+        .unwrap()
+        .clone()
+}
+
 /// x as it is written to (and read back from) the files: six decimals.
 fn stored(x: f64) -> f64 {
     format!("{x:.6}").parse().unwrap()
@@ -119,30 +129,11 @@ fn check_aggregations(
         }
     }
     prop_assert_eq!(table.num_rows(), groups.len());
-    let keys = table
-        .column(0)
-        .as_any()
-        .downcast_ref::<StringArray>()
-        .unwrap();
-    let float = |i: usize| {
-        table
-            .column(i)
-            .as_any()
-            .downcast_ref::<Float64Array>()
-            .unwrap()
-            .clone()
-    };
+    let keys: StringArray = column(&table, 0);
+    let float = |i: usize| column::<Float64Array>(&table, i);
     let (sums, means, maxs) = (float(1), float(2), float(5));
-    let integers = |i: usize| {
-        table
-            .column(i)
-            .as_any()
-            .downcast_ref::<Int64Array>()
-            .unwrap()
-            .clone()
-    };
     // Counts, and the minimum of an integer column, are integers.
-    let (counts, mins) = (integers(3), integers(4));
+    let (counts, mins): (Int64Array, Int64Array) = (column(&table, 3), column(&table, 4));
     for (row, (key, members)) in groups.iter().enumerate() {
         prop_assert_eq!(keys.value(row), key.as_str());
         let ys: Vec<f64> = members.iter().map(|(n, x)| x * 2.0 + *n as f64).collect();
