@@ -9,6 +9,9 @@ Measures, for each kernel available:
     cache (a fresh RHPC_CACHE_DIR: rhpc and its dependencies compile), a warm one (the next
     sessions, reusing that build and the compiled cells), and warm with the reuse of
     compiled cells off; the issue's target is 3 s warm;
+  - rhpc only: a warm session's first cell with a `let`, sent at once after the first cell
+    and after a pause (rust-analyzer's analysis of the standard library waits for one or
+    the other);
   - rhpc only: a whole notebook (BENCH_NOTEBOOK, default notebooks/00-welcome.ipynb) run in
     a new session, run again in the same session, in a restarted session, and in a
     restarted session with the reuse of compiled cells off.
@@ -126,6 +129,21 @@ def measure_first_rhpc_cell(cache: dict) -> dict:
     return times
 
 
+def measure_first_let_cell(cache: dict, pause: float) -> dict:
+    """A warm session's first cell, then its first cell with a variable (whose type evcxr
+    asks rust-analyzer for): sent at once, as nbconvert does, and after `pause` seconds, as a
+    person reading the first output would (the kernel analyses the standard library and
+    infers types once while idle)."""
+    times = {}
+    for label, wait in (("at once", 0.0), (f"after {pause:.0f} s idle", pause)):
+        km, kc = started_kernel("rhpc", cache)
+        first = run_cell(kc, "use rhpc::prelude::*;", timeout=1800)
+        time.sleep(wait)
+        times[label] = (first, run_cell(kc, "let squares = (1..4u64).map(|x| x * x).collect::<Vec<_>>();"))
+        stopped(km, kc)
+    return times
+
+
 def notebook_cells(path: Path) -> list[str]:
     cells = json.loads(path.read_text())["cells"]
     return ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
@@ -221,6 +239,9 @@ def main() -> None:
     print("\nrhpc-kernel: first cell `use rhpc::prelude::*;` of a new session")
     for label, seconds in first_cell.items():
         print(f"  {label:<36}{fmt(seconds):>12}")
+    print("\nrhpc-kernel: a warm session's first cell, then its first cell with a `let`")
+    for label, (first, let) in measure_first_let_cell(cache, pause=20).items():
+        print(f"  `let` sent {label:<22}first cell {fmt(first):>10}   `let` cell {fmt(let):>10}")
     notebook = ROOT / os.environ.get("BENCH_NOTEBOOK", "notebooks/00-welcome.ipynb")
     runs = measure_notebook(notebook, cache)
     shutil.rmtree(cache["RHPC_CACHE_DIR"], ignore_errors=True)

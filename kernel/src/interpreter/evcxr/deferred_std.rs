@@ -1,17 +1,14 @@
-//! The standard library's source as evcxr's rust-analyzer sees it: empty while evcxr
-//! starts, the real one from the moment rhpc is added.
+//! The standard library's source as evcxr's rust-analyzer sees it: empty while the session
+//! starts, the real one once something needs it (see [`super::std_reveal`] for when).
 //!
 //! evcxr runs rust-analyzer in the kernel to learn the types of a cell's variables. It
-//! analyses a first snippet as it starts, before rhpc is a dependency, and adding rhpc
-//! changes the crate graph, after which rust-analyzer analyses much of it again, the
-//! standard library included (measured on 2 cores: evcxr started in 4.0 s with the
-//! library's source, 0.7 s without; the first cell of a new session took 7.6 to 8.3 s
-//! analysing the library twice, 6.1 to 6.8 s once). rust-analyzer finds the
-//! library's source through `RUST_SRC_PATH` when it is set, so the kernel sets it to a link
-//! in the build slot that names an empty library while evcxr starts, and points the link at
-//! the toolchain's real library (the `rust-src` component) before the cell that adds rhpc.
-//! rust-analyzer reads the link again when that cell changes the crate's `Cargo.toml`, and
-//! analyses the real library once.
+//! analyses a first snippet as it starts, and again once rhpc is added (the crate graph
+//! changed); with the library's source each time, that is most of a new session's start
+//! (measured on 2 cores: evcxr started in 4.0 s with the library's source, 0.7 s without).
+//! rust-analyzer finds the library's source through `RUST_SRC_PATH` when it is set, so the
+//! kernel sets it to a link in the build slot that names an empty library, and points the
+//! link at the toolchain's real library (the `rust-src` component) later. rust-analyzer reads
+//! the link again the next time the crate's `Cargo.toml` changes.
 //!
 //! A `RUST_SRC_PATH` the user set is left alone, and nothing is deferred without the
 //! toolchain's library source (rust-analyzer would have none anyway).

@@ -10,8 +10,8 @@
 //!   front of evcxr's, with [`generated`] cells for those that call rhpc;
 //! - [`interrupt`], [`analysis`] (completion, hover), [`snapshot`] (answers while busy),
 //!   [`errors`] (rustc-style compile errors), [`language`], [`bootstrap`];
-//! - [`deferred_std`]: rust-analyzer analyses the standard library once per session, not
-//!   twice.
+//! - [`deferred_std`] and [`std_reveal`]: rust-analyzer analyses the standard library once
+//!   per session, after the session has started and before anything needs it.
 
 mod analysis;
 mod bootstrap;
@@ -25,6 +25,7 @@ mod outcome;
 mod output;
 mod snapshot;
 mod startup;
+mod std_reveal;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -63,6 +64,8 @@ struct Shared {
     cell_counter: AtomicU64,
     running_cell: AtomicU64,
     flags: RwLock<Arc<CellFlags>>,
+    /// The standard library, hidden from rust-analyzer until something needs it.
+    std_reveal: std_reveal::StdReveal,
 }
 
 /// Rust cells through evcxr.
@@ -86,6 +89,10 @@ impl EvcxrInterpreter {
             cell_counter: AtomicU64::new(0),
             running_cell: AtomicU64::new(0),
             flags: RwLock::new(Arc::new(CellFlags::default())),
+            std_reveal: std_reveal::StdReveal::new(
+                options.deferred_std.clone(),
+                options.build_dir.clone(),
+            ),
         });
         let runtime = options.runtime.clone();
         startup::spawn(Arc::clone(&shared), options);
@@ -174,6 +181,7 @@ impl EvcxrInterpreter {
         io: Arc<dyn CellIo>,
     ) -> Result<(Option<MimeBundle>, CellReport), CellError> {
         let shared = &self.shared;
+        let _active = shared.std_reveal.cell();
         shared.startup.wait_ready(&*io)?;
         for notice in shared.startup.take_notices() {
             io.stream(StreamName::Stderr, &format!("{notice}\n"));
@@ -186,6 +194,10 @@ impl EvcxrInterpreter {
             .as_mut()
             .ok_or_else(|| CellError::new("KernelError", "the interpreter is not running"))?;
         startup::ensure_bootstrapped(shared, context);
+        let declares = std_reveal::may_declare_variables(code);
+        if declares {
+            shared.std_reveal.reveal(context);
+        }
 
         let variables_before = read_snapshot(shared).variable_names();
         let flags = Arc::new(CellFlags::default());
@@ -208,6 +220,9 @@ impl EvcxrInterpreter {
         shared.running_cell.store(0, Ordering::SeqCst);
         let report = with_router(shared, OutputRouter::finish_cell).unwrap_or_default();
         update_snapshot(shared, context);
+        if declares {
+            shared.std_reveal.inferred();
+        }
         let value = outcome::classify(result, &report, &flags, code, &variables_before)?;
         Ok((value, report))
     }
@@ -283,6 +298,7 @@ impl Interpreter for EvcxrInterpreter {
         if let Ok(mut guard) = self.shared.context.try_lock()
             && let Some(context) = guard.as_mut()
         {
+            self.shared.std_reveal.reveal(context);
             match context.completions(code, cursor) {
                 Ok(found) => return analysis::completions(code, found),
                 Err(error) => log::debug!("evcxr completion failed: {error}"),
@@ -295,6 +311,7 @@ impl Interpreter for EvcxrInterpreter {
         if let Ok(mut guard) = self.shared.context.try_lock()
             && let Some(context) = guard.as_mut()
         {
+            self.shared.std_reveal.reveal(context);
             match context.hover_at(code, snapshot::end_of_word(code, cursor)) {
                 Ok((plain, html)) => {
                     if let Some(bundle) = analysis::hover_bundle(plain, html) {

@@ -2,8 +2,9 @@
 //!
 //! Start-up runs on its own thread: evcxr spawns the cell process and compiles a first
 //! snippet, the kernel's [bootstrap](super::bootstrap) cell installs its panic hook, and
-//! `rhpc` is added as a dependency so `use rhpc::prelude::*;` works in the first cell. The
-//! kernel answers `kernel_info` meanwhile; a cell that arrives early waits here, and after a
+//! `rhpc` is added as a dependency so `use rhpc::prelude::*;` works in the first cell; the
+//! thread then stays to show rust-analyzer the standard library once the kernel is idle
+//! ([`super::std_reveal`]). The kernel answers `kernel_info` meanwhile; a cell that arrives early waits here, and after a
 //! second it shows what is happening (the first build of rhpc in a new environment takes a
 //! minute or two) instead of sitting silent.
 
@@ -26,7 +27,7 @@ pub struct StartOptions {
     pub runtime: Option<PathBuf>,
     /// evcxr's build directory, to count compiled crates while showing progress.
     pub build_dir: Option<PathBuf>,
-    /// The standard library's source, hidden from rust-analyzer until rhpc is added.
+    /// The standard library's source, hidden from rust-analyzer until a cell needs it.
     pub deferred_std: Option<super::DeferredStd>,
 }
 
@@ -174,15 +175,15 @@ pub fn spawn(shared: std::sync::Arc<Shared>, options: StartOptions) {
     let starting = std::sync::Arc::clone(&shared);
     let spawned = std::thread::Builder::new()
         .name("rhpc-evcxr-start".into())
-        .spawn(move || {
-            let phase = match start(&starting, &options) {
-                Ok(()) => Phase::Ready,
-                Err(message) => {
-                    log::error!("evcxr failed to start: {message}");
-                    Phase::Failed(message)
-                }
-            };
-            starting.startup.set(phase);
+        .spawn(move || match start(&starting, &options) {
+            Ok(()) => {
+                starting.startup.set(Phase::Ready);
+                reveal_std_when_idle(&starting);
+            }
+            Err(message) => {
+                log::error!("evcxr failed to start: {message}");
+                starting.startup.set(Phase::Failed(message));
+            }
         });
     if let Err(error) = spawned {
         shared
@@ -195,16 +196,6 @@ fn start(shared: &Shared, options: &StartOptions) -> Result<(), String> {
     let began = Instant::now();
     let (mut context, outputs) = CommandContext::new().map_err(|e| e.to_string())?;
     log::info!("evcxr started in {:.2} s", began.elapsed().as_secs_f64());
-    let manifest = options.build_dir.as_ref().map(|dir| dir.join("Cargo.toml"));
-    let analysed_manifest = manifest.as_ref().and_then(|path| std::fs::read(path).ok());
-    if let Some(deferred) = &options.deferred_std
-        && let Err(error) = deferred.reveal()
-    {
-        shared.startup.notice(format!(
-            "the standard library's source could not be shown to the analyser ({error}): \
-             variable types may not be inferred"
-        ));
-    }
     if let Ok(mut router) = shared.router.lock() {
         *router = Some(OutputRouter::start(outputs.stdout, outputs.stderr));
     }
@@ -220,10 +211,13 @@ fn start(shared: &Shared, options: &StartOptions) -> Result<(), String> {
         .as_deref()
         .and_then(|r| runtime_dependency(shared, r))
     {
-        shared.startup.set(Phase::Starting(
+        let built = options.build_dir.as_deref().map_or(0, count_built_crates);
+        shared.startup.set(Phase::Starting(if built == 0 {
             "building rhpc and its dependencies (first time in this environment; later \
-             sessions reuse the build)",
-        ));
+             sessions reuse the build)"
+        } else {
+            "adding rhpc"
+        }));
         // One cell for both: every cell costs a cargo build.
         let cell = format!("{dependency}\n{}", bootstrap::source());
         match context.execute(&cell) {
@@ -234,12 +228,6 @@ fn start(shared: &Shared, options: &StartOptions) -> Result<(), String> {
         }
     }
     ensure_bootstrapped(shared, &mut context);
-    if options.deferred_std.is_some()
-        && manifest.as_ref().and_then(|path| std::fs::read(path).ok()) == analysed_manifest
-        && let Some(dir) = &options.build_dir
-    {
-        reload_analysis(&mut context, dir);
-    }
     log::info!("session ready after {:.2} s", began.elapsed().as_secs_f64());
     if let Ok(mut slot) = shared.context.lock() {
         *slot = Some(context);
@@ -247,30 +235,19 @@ fn start(shared: &Shared, options: &StartOptions) -> Result<(), String> {
     Ok(())
 }
 
-/// Makes rust-analyzer load the crate again, now with the standard library's source, where
-/// adding rhpc did not change the crate's `Cargo.toml` (rhpc failed to resolve): it reloads
-/// when that file changes, so add an empty crate of our own.
-fn reload_analysis(context: &mut CommandContext, build_dir: &std::path::Path) {
-    let probe = build_dir.join("analyzer-std").join("reload");
-    let written = std::fs::create_dir_all(&probe)
-        .and_then(|()| {
-            std::fs::write(
-                probe.join("Cargo.toml"),
-                "[package]\nname = \"rhpc_analysis_reload\"\nversion = \"0.0.0\"\n\
-                 edition = \"2021\"\n\n[lib]\npath = \"lib.rs\"\n",
-            )
-        })
-        .and_then(|()| std::fs::write(probe.join("lib.rs"), ""))
-        .map_err(|error| error.to_string());
-    let reloaded = written.and_then(|()| {
-        let line = path_dependency_line("rhpc_analysis_reload", &probe, &[]);
-        context
-            .execute(&line)
-            .map(drop)
-            .map_err(|error| error.to_string())
-    });
-    if let Err(error) = reloaded {
-        log::warn!("rust-analyzer did not reload: {error}");
+/// Shows rust-analyzer the standard library, then has it infer types once, each step when
+/// no cell has run or waited for a moment (see [`super::std_reveal`]).
+fn reveal_std_when_idle(shared: &Shared) {
+    while shared.std_reveal.has_idle_work() {
+        if shared.std_reveal.is_idle()
+            && let Ok(mut guard) = shared.context.try_lock()
+            && let Some(context) = guard.as_mut()
+            // A cell that arrived meanwhile goes first.
+            && shared.std_reveal.is_idle()
+        {
+            shared.std_reveal.idle_step(context);
+        }
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
@@ -292,7 +269,11 @@ pub fn dependency_line(runtime: &std::path::Path, features: &[&str]) -> String {
 }
 
 /// evcxr's `:dep` line for crate `name` at `path`, with cargo `features`.
-fn path_dependency_line(name: &str, path: &std::path::Path, features: &[&str]) -> String {
+pub(super) fn path_dependency_line(
+    name: &str,
+    path: &std::path::Path,
+    features: &[&str],
+) -> String {
     let quote = |text: &str| format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""));
     let path = quote(&path.to_string_lossy());
     if features.is_empty() {
