@@ -173,19 +173,28 @@ fn reload_analysis(context: &mut CommandContext, build_dir: &Path) -> Result<(),
     let probe = build_dir.join("analyzer-std").join("reload");
     std::fs::create_dir_all(&probe)
         .and_then(|()| {
-            std::fs::write(
-                probe.join("Cargo.toml"),
+            write_if_changed(
+                &probe.join("Cargo.toml"),
                 "[package]\nname = \"rhpc_analysis_reload\"\nversion = \"0.0.0\"\n\
                  edition = \"2021\"\n\n[lib]\npath = \"lib.rs\"\n",
             )
         })
-        .and_then(|()| std::fs::write(probe.join("lib.rs"), ""))
+        .and_then(|()| write_if_changed(&probe.join("lib.rs"), ""))
         .map_err(|error| error.to_string())?;
     let line = path_dependency_line("rhpc_analysis_reload", &probe, &[]);
     context
         .execute(&line)
         .map(drop)
         .map_err(|error| error.to_string())
+}
+
+/// Writes `contents` to `path` unless it holds them already: cargo would rebuild the crate
+/// in every session if its files were newer each time.
+fn write_if_changed(path: &Path, contents: &str) -> std::io::Result<()> {
+    if std::fs::read_to_string(path).is_ok_and(|current| current == contents) {
+        return Ok(());
+    }
+    std::fs::write(path, contents)
 }
 
 #[cfg(test)]
@@ -206,6 +215,24 @@ mod tests {
         ));
         assert!(!may_declare_variables("delete(); let_it_be()"));
         assert!(!may_declare_variables("1 + 1"));
+    }
+
+    #[test]
+    fn unchanged_files_are_not_rewritten() {
+        let dir = std::env::temp_dir().join(format!("rhpc-std-reveal-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("lib.rs");
+        write_if_changed(&file, "").unwrap();
+        let written = std::fs::metadata(&file).unwrap().modified().unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+        write_if_changed(&file, "").unwrap();
+        assert_eq!(
+            std::fs::metadata(&file).unwrap().modified().unwrap(),
+            written
+        );
+        write_if_changed(&file, "pub fn f() {}").unwrap();
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "pub fn f() {}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
