@@ -42,9 +42,18 @@ def test_the_first_cell_runs_before_the_library_is_analysed_and_let_waits_for_it
     # Cells follow each other at once, as under nbconvert: the kernel is never idle, so only
     # the cell with a `let` can have made the library visible.
     assert ANALYSED not in log()
-    reply, _ = execute(kc, "let counts = std::collections::HashMap::<u8, String>::new();")
+    reply, outputs = execute(
+        kc, "let counts = std::collections::HashMap::<u8, String>::new();\ncounts.len()"
+    )
     assert reply["status"] == "ok", reply
     assert ANALYSED in log()
+    # The wait said why, then cleared that before the cell's own output.
+    shown = [m for m in outputs if m["msg_type"] != "execute_input"]
+    kinds = [m["msg_type"] for m in shown]
+    assert kinds == ["display_data", "clear_output", "execute_result"], kinds
+    assert "standard library" in shown[0]["content"]["data"]["text/plain"]
+    assert shown[1]["content"]["wait"] is False
+    assert result_text(outputs) == "0"
     # The variable's type came from rust-analyzer, which needed the library to infer it.
     reply, outputs = execute(kc, ":vars")
     assert reply["status"] == "ok", reply
@@ -66,8 +75,11 @@ def test_an_idle_kernel_analyses_the_library_and_infers_once_in_the_background(l
         assert time.monotonic() < deadline, log()
         time.sleep(0.2)
     assert log().index(ANALYSED) < log().index(INFERRED)
-    reply, outputs = execute(kc, "let doubled: Vec<u64> = vec![1, 2].iter().map(|x| x * 2).collect();\ndoubled")
+    reply, outputs = execute(kc, "let doubled = vec![1u64, 2].iter().map(|x| x * 2).collect::<Vec<_>>();\ndoubled")
     assert reply["status"] == "ok", reply
+    # Nothing to wait for: the cell's result is its only output.
+    kinds = [m["msg_type"] for m in outputs if m["msg_type"] != "execute_input"]
+    assert kinds == ["execute_result"], kinds
     assert result_text(outputs) == "[2, 4]"
     # Everything was done in the background: no step ran again for the cell.
     assert log().count(ANALYSED) == 1 and log().count(INFERRED) == 1

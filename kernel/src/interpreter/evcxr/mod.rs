@@ -186,17 +186,16 @@ impl EvcxrInterpreter {
         for notice in shared.startup.take_notices() {
             io.stream(StreamName::Stderr, &format!("{notice}\n"));
         }
-        let mut guard = shared
-            .context
-            .lock()
-            .map_err(|_| CellError::new("KernelError", "the interpreter's state is poisoned"))?;
+        let mut guard = lock_context(shared, &*io)?;
         let context = guard
             .as_mut()
             .ok_or_else(|| CellError::new("KernelError", "the interpreter is not running"))?;
         startup::ensure_bootstrapped(shared, context);
         let declares = std_reveal::may_declare_variables(code);
-        if declares {
+        if declares && shared.std_reveal.is_hidden() {
+            io.display(plain_display(std_reveal::progress_text()));
             shared.std_reveal.reveal(context);
+            io.display(DisplayEvent::Clear { wait: false });
         }
 
         let variables_before = read_snapshot(shared).variable_names();
@@ -225,6 +224,51 @@ impl EvcxrInterpreter {
         }
         let value = outcome::classify(result, &report, &flags, code, &variables_before)?;
         Ok((value, report))
+    }
+}
+
+/// Locks the interpreter for a cell. While the background reading of the standard library
+/// holds it, the cell says so after a second, and clears that once it starts.
+fn lock_context<'a>(
+    shared: &'a Shared,
+    io: &dyn CellIo,
+) -> Result<std::sync::MutexGuard<'a, Option<CommandContext>>, CellError> {
+    use std::sync::TryLockError;
+    let poisoned = || CellError::new("KernelError", "the interpreter's state is poisoned");
+    let waiting_since = std::time::Instant::now();
+    let mut shown = false;
+    loop {
+        match shared.context.try_lock() {
+            Ok(guard) => {
+                if shown {
+                    io.display(DisplayEvent::Clear { wait: false });
+                }
+                return Ok(guard);
+            }
+            Err(TryLockError::Poisoned(_)) => return Err(poisoned()),
+            // Held by something other than the background work: wait as long as it takes.
+            Err(TryLockError::WouldBlock) if !shared.std_reveal.is_busy() && !shown => {
+                return shared.context.lock().map_err(|_| poisoned());
+            }
+            Err(TryLockError::WouldBlock) => {
+                if !shown && waiting_since.elapsed() >= std::time::Duration::from_secs(1) {
+                    io.display(plain_display(std_reveal::progress_text()));
+                    shown = true;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+        }
+    }
+}
+
+/// A `display_data` of plain text.
+fn plain_display(text: String) -> DisplayEvent {
+    let mut data = MimeBundle::new();
+    data.insert("text/plain".into(), serde_json::Value::String(text));
+    DisplayEvent::Show {
+        data,
+        metadata: Default::default(),
+        display_id: None,
     }
 }
 

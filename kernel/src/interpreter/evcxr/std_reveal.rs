@@ -36,6 +36,8 @@ pub struct StdReveal {
     hidden: Mutex<Option<(DeferredStd, PathBuf)>>,
     /// Whether type inference has yet to run once with the library (see [`Self::warm_up`]).
     cold: AtomicBool,
+    /// Whether an idle step is running (and holds the interpreter).
+    busy: AtomicBool,
     /// Cells running or waiting to run.
     active_cells: AtomicUsize,
     /// When the last cell finished.
@@ -60,6 +62,7 @@ impl StdReveal {
         let hidden = deferred.zip(build_dir);
         StdReveal {
             cold: AtomicBool::new(hidden.is_some()),
+            busy: AtomicBool::new(false),
             hidden: Mutex::new(hidden),
             active_cells: AtomicUsize::new(0),
             last_cell: Mutex::new(Instant::now()),
@@ -81,11 +84,18 @@ impl StdReveal {
     /// first type inference with it. Each step holds the interpreter for seconds, so they
     /// go one at a time, each when the kernel is idle.
     pub fn idle_step(&self, context: &mut CommandContext) {
+        self.busy.store(true, Ordering::SeqCst);
         if self.is_hidden() {
             self.reveal(context);
         } else {
             self.warm_up(context);
         }
+        self.busy.store(false, Ordering::SeqCst);
+    }
+
+    /// Whether an idle step holds the interpreter now.
+    pub fn is_busy(&self) -> bool {
+        self.busy.load(Ordering::SeqCst)
     }
 
     /// Notes that a cell needing types ran: its own inference warmed rust-analyzer up.
@@ -153,6 +163,13 @@ impl StdReveal {
             ),
         }
     }
+}
+
+/// What a cell shows while it waits for the library to be read (cleared when it starts).
+pub fn progress_text() -> String {
+    "Preparing type inference: rust-analyzer is reading the standard library (once per \
+     session)…"
+        .to_owned()
 }
 
 /// Whether `code` may declare a variable whose type evcxr asks rust-analyzer for: it has
