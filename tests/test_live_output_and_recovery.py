@@ -60,11 +60,18 @@ display(&Svg::new("<svg xmlns='http://www.w3.org/2000/svg'/>"));
 """
     msg_id = kc.execute(code)
     seen = []
+    after_progress = False
     deadline = time.monotonic() + TIMEOUT
     while True:
         msg = kc.get_iopub_msg(timeout=max(deadline - time.monotonic(), 0.01))
-        if msg["parent_header"].get("msg_id") != msg_id or _is_startup_progress(msg):
+        if msg["parent_header"].get("msg_id") != msg_id:
             continue
+        # The kernel's own progress, and the clear_output that removes it before the cell
+        # starts, are not the cell's output.
+        if _is_kernel_progress(msg) or (after_progress and msg["msg_type"] == "clear_output"):
+            after_progress = _is_kernel_progress(msg)
+            continue
+        after_progress = False
         if msg["msg_type"] == "display_data" and not gate.exists():
             gate.touch()
         seen.append(msg)
@@ -99,10 +106,11 @@ display(&Svg::new("<svg xmlns='http://www.w3.org/2000/svg'/>"));
     assert all(m["header"]["date"] <= reply_date for m in seen if m["msg_type"] != "status")
 
 
-def _is_startup_progress(msg) -> bool:
-    """The kernel's own 'preparing the session' display, shown while a new session starts."""
+def _is_kernel_progress(msg) -> bool:
+    """The kernel's own progress displays: while a new session starts, and while a cell waits
+    for rust-analyzer to read the standard library."""
     display_id = msg["content"].get("transient", {}).get("display_id", "")
-    return display_id.startswith("rhpc-startup")
+    return display_id.startswith(("rhpc-startup", "rhpc-analysis"))
 
 
 def _interrupt_during(km, kc, code: str, wait_for: str):

@@ -193,7 +193,7 @@ impl EvcxrInterpreter {
         startup::ensure_bootstrapped(shared, context);
         let declares = std_reveal::may_declare_variables(code);
         if declares && shared.std_reveal.is_hidden() {
-            io.display(plain_display(std_reveal::progress_text()));
+            io.display(analysis_progress());
             shared.std_reveal.reveal(context);
             io.display(DisplayEvent::Clear { wait: false });
         }
@@ -252,7 +252,7 @@ fn lock_context<'a>(
             }
             Err(TryLockError::WouldBlock) => {
                 if !shown && waiting_since.elapsed() >= std::time::Duration::from_secs(1) {
-                    io.display(plain_display(std_reveal::progress_text()));
+                    io.display(analysis_progress());
                     shown = true;
                 }
                 std::thread::sleep(std::time::Duration::from_millis(20));
@@ -261,14 +261,18 @@ fn lock_context<'a>(
     }
 }
 
-/// A `display_data` of plain text.
-fn plain_display(text: String) -> DisplayEvent {
+/// The kernel's note that a cell waits for rust-analyzer, under a display id of its own
+/// (`rhpc-analysis-…`) by which clients can tell it from the cell's output.
+fn analysis_progress() -> DisplayEvent {
     let mut data = MimeBundle::new();
-    data.insert("text/plain".into(), serde_json::Value::String(text));
+    data.insert(
+        "text/plain".into(),
+        serde_json::Value::String(std_reveal::progress_text()),
+    );
     DisplayEvent::Show {
         data,
         metadata: Default::default(),
-        display_id: None,
+        display_id: Some(format!("rhpc-analysis-{}", std::process::id())),
     }
 }
 
