@@ -163,6 +163,13 @@ fn serve(connection_file: &std::path::Path) -> anyhow::Result<()> {
             std::env::set_var("EVCXR_TMPDIR", dir.path());
             if let Some(libs) = workspace::toolchain_library_dir() {
                 std::env::set_var("LD_LIBRARY_PATH", workspace::library_path_with(&libs));
+                if let Some((rustc, cargo)) = workspace::toolchain_binaries(&libs) {
+                    for (name, binary) in [("RUSTC", rustc), ("CARGO", cargo)] {
+                        if std::env::var_os(name).is_none() {
+                            std::env::set_var(name, binary);
+                        }
+                    }
+                }
                 if runtime.is_some() {
                     deferred_std = DeferredStd::install(dir.path(), &libs);
                 }

@@ -34,6 +34,21 @@ pub fn toolchain_library_dir() -> Option<PathBuf> {
     (output.status.success() && dir.is_dir()).then_some(dir)
 }
 
+/// The toolchain's own `rustc` and `cargo` (`<sysroot>/bin`), from its `target-libdir`
+/// (`<sysroot>/lib/rustlib/<target>/lib`), when both are there.
+///
+/// `rustc` and `cargo` on `PATH` are usually rustup's proxies, which pick a toolchain and
+/// start it: 13 to 17 ms a call here. evcxr resolves its own compiler once, but the
+/// rust-analyzer inside it starts cargo (and cargo starts rustc) about thirty times while a
+/// session starts; naming the binaries in `RUSTC` and `CARGO`, which both honour, skips the
+/// proxy each time (measured: a warm session's first cell 2.70-2.97 s, against 2.82-3.43 s
+/// through the proxies, sessions alternating).
+pub fn toolchain_binaries(toolchain_libs: &Path) -> Option<(PathBuf, PathBuf)> {
+    let bin = toolchain_libs.ancestors().nth(4)?.join("bin");
+    let (rustc, cargo) = (bin.join("rustc"), bin.join("cargo"));
+    (rustc.is_file() && cargo.is_file()).then_some((rustc, cargo))
+}
+
 /// `LD_LIBRARY_PATH` with `dir` in front of what it already holds.
 pub fn library_path_with(dir: &Path) -> std::ffi::OsString {
     let mut paths = vec![dir.to_owned()];
@@ -111,6 +126,23 @@ fn runtime_key(runtime: Option<&Path>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_toolchains_binaries_sit_in_its_sysroots_bin() {
+        let sysroot = std::env::temp_dir().join(format!("rhpc-sysroot-{}", std::process::id()));
+        let libs = sysroot.join("lib/rustlib/x86_64-unknown-linux-gnu/lib");
+        std::fs::create_dir_all(&libs).unwrap();
+        std::fs::create_dir_all(sysroot.join("bin")).unwrap();
+        std::fs::write(sysroot.join("bin/rustc"), "").unwrap();
+        // No cargo in this toolchain: nothing is named, the proxies on PATH stay in use.
+        assert_eq!(toolchain_binaries(&libs), None);
+        std::fs::write(sysroot.join("bin/cargo"), "").unwrap();
+        assert_eq!(
+            toolchain_binaries(&libs),
+            Some((sysroot.join("bin/rustc"), sysroot.join("bin/cargo")))
+        );
+        std::fs::remove_dir_all(&sysroot).unwrap();
+    }
 
     #[test]
     fn concurrent_sessions_get_different_slots_and_reuse_freed_ones() {
