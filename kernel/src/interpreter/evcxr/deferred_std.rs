@@ -19,6 +19,8 @@ use std::path::{Path, PathBuf};
 /// The library folder rust-analyzer is shown, and the real one to show it later.
 #[derive(Debug, Clone)]
 pub struct DeferredStd {
+    /// The kernel's folder in the build slot (`analyzer-std`), which holds the link.
+    folder: PathBuf,
     link: PathBuf,
     real: PathBuf,
 }
@@ -48,7 +50,12 @@ impl DeferredStd {
         }
         // SAFETY: the caller guarantees no other thread reads the environment meanwhile.
         unsafe { std::env::set_var("RUST_SRC_PATH", &link) };
-        Some(DeferredStd { link, real })
+        Some(DeferredStd { folder, link, real })
+    }
+
+    /// The kernel's folder in the build slot for this work, where the link lives.
+    pub fn folder(&self) -> &Path {
+        &self.folder
     }
 
     /// Shows rust-analyzer the real library from its next reload on.
@@ -95,6 +102,7 @@ mod tests {
         std::fs::write(empty.join("core/src/lib.rs"), "").unwrap();
         point(&link, &empty).unwrap();
         let deferred = DeferredStd {
+            folder: slot.join("analyzer-std"),
             link: link.clone(),
             real: real.clone(),
         };

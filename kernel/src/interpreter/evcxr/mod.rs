@@ -89,10 +89,7 @@ impl EvcxrInterpreter {
             cell_counter: AtomicU64::new(0),
             running_cell: AtomicU64::new(0),
             flags: RwLock::new(Arc::new(CellFlags::default())),
-            std_reveal: std_reveal::StdReveal::new(
-                options.deferred_std.clone(),
-                options.build_dir.clone(),
-            ),
+            std_reveal: std_reveal::StdReveal::new(options.deferred_std.clone()),
         });
         let runtime = options.runtime.clone();
         startup::spawn(Arc::clone(&shared), options);
@@ -264,16 +261,8 @@ fn lock_context<'a>(
 /// The kernel's note that a cell waits for rust-analyzer, under a display id of its own
 /// (`rhpc-analysis-…`) by which clients can tell it from the cell's output.
 fn analysis_progress() -> DisplayEvent {
-    let mut data = MimeBundle::new();
-    data.insert(
-        "text/plain".into(),
-        serde_json::Value::String(std_reveal::progress_text()),
-    );
-    DisplayEvent::Show {
-        data,
-        metadata: Default::default(),
-        display_id: Some(format!("rhpc-analysis-{}", std::process::id())),
-    }
+    let display_id = format!("rhpc-analysis-{}", std::process::id());
+    startup::progress_event(std_reveal::PROGRESS.to_owned(), &display_id, false)
 }
 
 fn with_router<T>(shared: &Shared, work: impl FnOnce(&OutputRouter) -> T) -> Option<T> {

@@ -4,9 +4,9 @@
 //! snippet, the kernel's [bootstrap](super::bootstrap) cell installs its panic hook, and
 //! `rhpc` is added as a dependency so `use rhpc::prelude::*;` works in the first cell; the
 //! thread then stays to show rust-analyzer the standard library once the kernel is idle
-//! ([`super::std_reveal`]). The kernel answers `kernel_info` meanwhile; a cell that arrives early waits here, and after a
-//! second it shows what is happening (the first build of rhpc in a new environment takes a
-//! minute or two) instead of sitting silent.
+//! ([`super::std_reveal`]). The kernel answers `kernel_info` meanwhile; a cell that arrives
+//! early waits here, and after a second it shows what is happening (the first build of rhpc
+//! in a new environment takes a minute or two) instead of sitting silent.
 
 use std::path::PathBuf;
 use std::sync::{Condvar, Mutex};
@@ -135,7 +135,9 @@ impl Startup {
     }
 }
 
-fn progress_event(text: String, display_id: &str, update: bool) -> DisplayEvent {
+/// A plain-text progress display under `display_id`: shown, or (`update`) replacing what was
+/// shown under it.
+pub(super) fn progress_event(text: String, display_id: &str, update: bool) -> DisplayEvent {
     let mut data = MimeBundle::new();
     data.insert("text/plain".into(), json!(text));
     if update {

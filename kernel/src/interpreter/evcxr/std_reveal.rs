@@ -17,7 +17,7 @@
 //! rust-analyzer reload the crate, which it does when the crate's `Cargo.toml` changes: the
 //! kernel adds an empty crate of its own as a dependency.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -32,8 +32,8 @@ pub const IDLE_BEFORE_REVEAL: Duration = Duration::from_millis(300);
 
 /// The library still hidden from rust-analyzer, and whether cells are active.
 pub struct StdReveal {
-    /// The link and evcxr's build directory, until the library is shown.
-    hidden: Mutex<Option<(DeferredStd, PathBuf)>>,
+    /// The link, until the library is shown.
+    hidden: Mutex<Option<DeferredStd>>,
     /// Whether type inference has yet to run once with the library (see [`Self::warm_up`]).
     cold: AtomicBool,
     /// Whether an idle step is running (and holds the interpreter).
@@ -57,13 +57,12 @@ impl Drop for ActiveCell<'_> {
 }
 
 impl StdReveal {
-    /// Nothing to reveal without a deferred library or a build directory to reload from.
-    pub fn new(deferred: Option<DeferredStd>, build_dir: Option<PathBuf>) -> StdReveal {
-        let hidden = deferred.zip(build_dir);
+    /// Nothing to reveal without a deferred library.
+    pub fn new(deferred: Option<DeferredStd>) -> StdReveal {
         StdReveal {
-            cold: AtomicBool::new(hidden.is_some()),
+            cold: AtomicBool::new(deferred.is_some()),
             busy: AtomicBool::new(false),
-            hidden: Mutex::new(hidden),
+            hidden: Mutex::new(deferred),
             active_cells: AtomicUsize::new(0),
             last_cell: Mutex::new(Instant::now()),
         }
@@ -144,14 +143,14 @@ impl StdReveal {
     /// interpreter; this runs a cell of its own (an added dependency), so call it between
     /// cells.
     pub fn reveal(&self, context: &mut CommandContext) {
-        let Some((deferred, build_dir)) = self.hidden.lock().ok().and_then(|mut h| h.take()) else {
+        let Some(deferred) = self.hidden.lock().ok().and_then(|mut h| h.take()) else {
             return;
         };
         let began = Instant::now();
         let shown = deferred
             .reveal()
             .map_err(|error| format!("the link to it could not be changed: {error}"))
-            .and_then(|()| reload_analysis(context, &build_dir));
+            .and_then(|()| reload_analysis(context, deferred.folder()));
         match shown {
             Ok(()) => log::info!(
                 "standard library analysed in {:.2} s",
@@ -166,11 +165,8 @@ impl StdReveal {
 }
 
 /// What a cell shows while it waits for the library to be read (cleared when it starts).
-pub fn progress_text() -> String {
-    "Preparing type inference: rust-analyzer is reading the standard library (once per \
-     session)…"
-        .to_owned()
-}
+pub const PROGRESS: &str = "Preparing type inference: rust-analyzer is reading the standard \
+                            library (once per session)…";
 
 /// Whether `code` may declare a variable whose type evcxr asks rust-analyzer for: it has
 /// `let` as a word anywhere (in a nested block, a comment or a string too: showing the
@@ -185,9 +181,10 @@ pub fn may_declare_variables(code: &str) -> bool {
 }
 
 /// Makes rust-analyzer load the crate again, which it does when the crate's `Cargo.toml`
-/// changes: adds an empty crate of the kernel's own as a dependency.
-fn reload_analysis(context: &mut CommandContext, build_dir: &Path) -> Result<(), String> {
-    let probe = build_dir.join("analyzer-std").join("reload");
+/// changes: adds an empty crate of the kernel's own as a dependency, kept under `folder`
+/// (the deferred library's own).
+fn reload_analysis(context: &mut CommandContext, folder: &Path) -> Result<(), String> {
+    let probe = folder.join("reload");
     std::fs::create_dir_all(&probe)
         .and_then(|()| {
             write_if_changed(
@@ -254,7 +251,7 @@ mod tests {
 
     #[test]
     fn activity_keeps_the_kernel_from_being_idle() {
-        let reveal = StdReveal::new(None, None);
+        let reveal = StdReveal::new(None);
         assert!(!reveal.is_hidden());
         let cell = reveal.cell();
         assert!(!reveal.is_idle());
