@@ -33,13 +33,13 @@
 //! rhpc is one shared library, so its rayon (and its pools) is one per session.
 
 mod amdahl;
-mod awake;
 mod bandwidth;
 mod loops;
 pub mod matmul;
 mod pool;
 mod scaling;
 mod simd;
+mod team;
 
 pub use amdahl::{AmdahlFit, Law};
 pub use bandwidth::{Bandwidth, StreamBench, bandwidth};

@@ -11,12 +11,12 @@
 //! there is one cache per kernel session, not one per cell.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use rayon::{ThreadPool, ThreadPoolBuilder};
 
 use super::ParError;
-use super::awake::Awake;
+use super::team::Team;
 use crate::interrupt::Interrupted;
 
 /// The most pools kept alive at once; asking for another size drops the least recently used.
@@ -27,8 +27,8 @@ pub const MAX_CACHED_POOLS: usize = 6;
 /// the process.
 pub const MAX_THREADS: usize = 512;
 
-/// A cached pool: its size, the pool, and its threads' keep-awake word.
-type Cached = (usize, Arc<ThreadPool>, Arc<Awake>);
+/// A cached pool: its size, the pool, and its team (see `team`).
+type Cached = (usize, Arc<ThreadPool>, Arc<Team>);
 
 /// Cached pools, most recently used last.
 static POOLS: Mutex<Vec<Cached>> = Mutex::new(Vec::new());
@@ -37,13 +37,19 @@ static POOLS: Mutex<Vec<Cached>> = Mutex::new(Vec::new());
 static SESSION_THREADS: AtomicUsize = AtomicUsize::new(0);
 
 /// The number of cores this process may use (`available_parallelism`, which honours CPU
-/// affinity and cgroup limits), at least 1.
+/// affinity and cgroup limits), at least 1, as found the first time it is asked.
+///
+/// Found once because std reads the cgroup's quota files on every query: 40 µs each, measured
+/// here, paid twice per parallel call when it was asked each time (a matrix multiply at
+/// n = 256 then spent 80 µs of its 700 before any thread started).
 ///
 /// ```
 /// assert!(rhpc::par::cores() >= 1);
+/// assert_eq!(rhpc::par::cores(), rhpc::par::cores());
 /// ```
 pub fn cores() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    static CORES: OnceLock<usize> = OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 /// The number of threads parallel iterators use here: the size of the pool this code runs
@@ -89,35 +95,39 @@ fn lock_pools() -> MutexGuard<'static, Vec<Cached>> {
 /// # Ok::<(), rhpc::par::ParError>(())
 /// ```
 pub fn pool(threads: usize) -> Result<Arc<ThreadPool>, ParError> {
-    Ok(cached_pool(threads)?.0)
+    let (pool, team) = cached_pool(threads)?;
+    // Work for the pool is coming: threads attending its team go back to it at once.
+    team.announce();
+    Ok(pool)
 }
 
-/// The pool of `threads` threads and its keep-awake word, from the cache or newly started.
-/// Asking for a pool announces work for it: threads kept awake return to it at once.
-fn cached_pool(threads: usize) -> Result<(Arc<ThreadPool>, Arc<Awake>), ParError> {
+/// The pool of `threads` threads and its team, from the cache or newly started.
+fn cached_pool(threads: usize) -> Result<(Arc<ThreadPool>, Arc<Team>), ParError> {
     validate(threads)?;
     let mut pools = lock_pools();
     if let Some(index) = pools.iter().position(|(size, ..)| *size == threads) {
         let entry = pools.remove(index);
         let found = (Arc::clone(&entry.1), Arc::clone(&entry.2));
         pools.push(entry);
-        found.1.announce();
         return Ok(found);
     }
     let cpus = allowed_cpus();
+    // Thread i is bound to CPU bound_to[i]: round robin over the CPUs this process may use.
+    let bound_to: Vec<usize> = cpus.iter().copied().cycle().take(threads).collect();
+    let binding = bound_to.clone();
     let pool = ThreadPoolBuilder::new()
         .num_threads(threads)
         .thread_name(move |index| format!("rhpc-{threads}-{index}"))
-        .start_handler(move |index| pin_to(&cpus, index))
+        .start_handler(move |index| bind_to(binding.get(index).copied()))
         .build()
         .map_err(|source| ParError::Pool { threads, source })?;
-    let (pool, awake) = (Arc::new(pool), Arc::new(Awake::default()));
-    pools.push((threads, Arc::clone(&pool), Arc::clone(&awake)));
+    let (pool, team) = (Arc::new(pool), Arc::new(Team::new(threads, bound_to)));
+    pools.push((threads, Arc::clone(&pool), Arc::clone(&team)));
     // Dropping the last handle to an evicted pool stops its threads once their work is done.
     while pools.len() > MAX_CACHED_POOLS {
         pools.remove(0);
     }
-    Ok((pool, awake))
+    Ok((pool, team))
 }
 
 /// The CPUs this process may run on, in order.
@@ -134,17 +144,16 @@ fn allowed_cpus() -> Vec<usize> {
     }
 }
 
-/// Binds the calling pool thread number `index` to one CPU, round robin over `cpus`.
+/// Binds the calling thread to `cpu`, if any.
 ///
 /// Why: on a virtual machine the scheduler often wakes a pool thread on the CPU of the
 /// thread that woke it, and the two then share one core for milliseconds until the load
 /// balancer moves one: measured here, two threads each spinning 100 µs took 191 µs. Bound
 /// threads, as `OMP_PROC_BIND` does for OpenMP, always start on their own core.
-fn pin_to(cpus: &[usize], index: usize) {
-    if cpus.is_empty() {
+fn bind_to(cpu: Option<usize>) {
+    let Some(cpu) = cpu else {
         return;
-    }
-    let cpu = cpus[index % cpus.len()];
+    };
     // SAFETY: the set is a plain bitmask initialised by CPU_ZERO/CPU_SET; failure is harmless
     // (the thread stays unbound).
     unsafe {
@@ -265,18 +274,16 @@ pub(crate) fn block_threads() -> usize {
     }
 }
 
-/// Runs `task` on every block in parallel, one block per thread (a static schedule for work
-/// split into [`block_threads`] equal parts), and fails if any task was interrupted.
+/// Runs `task` on every block in parallel, and fails if any task was interrupted.
 ///
-/// The blocks go out by rayon's `broadcast`, which wakes every thread of the pool at once and
-/// gives thread i block i (and i + threads, ... when there are more blocks than threads).
-/// A parallel iterator would wake one thread, which wakes the next when it splits the work:
-/// on a virtual machine each wake-up costs 20 to 40 µs, and the chain showed as 80 µs per
-/// call. Called from outside any pool, the session's pool runs the blocks while the caller
-/// waits. (Letting the caller take a block itself saves a wake-up, but the caller is not bound
-/// to a core and often shares one with the pool thread it woke: measured slower.) Afterwards
-/// the pool's threads are kept awake for a moment (see `awake`), so a call that follows at
-/// once does not wait for them to wake up.
+/// Called from outside any pool (a notebook cell, `main`), the blocks go to the session
+/// pool's team (see `team`): the caller and the pool's threads claim them one at a time, so
+/// work split into a few blocks per thread lets a thread the host slows down take fewer, and
+/// threads still attending from the previous call start at once. Called from inside a pool, or while
+/// another call has the team, they go out by rayon's `broadcast`, which gives thread i of
+/// the pool blocks i, i + threads, ... (A parallel iterator would wake one thread, which
+/// wakes the next when it splits the work: on a virtual machine each wake-up costs 20 to
+/// 40 µs, and the chain showed as 80 µs per call.)
 pub(crate) fn for_each_block<B, F>(blocks: Vec<B>, task: F) -> Result<(), ParError>
 where
     B: Send,
@@ -289,30 +296,32 @@ where
         blocks.into_iter().try_for_each(&task)?;
         return Ok(());
     }
-    let inside = rayon::current_thread_index().is_some();
     let slots: Vec<Mutex<Option<B>>> = blocks.into_iter().map(|b| Mutex::new(Some(b))).collect();
-    let run = |context: rayon::BroadcastContext<'_>| -> Result<(), Interrupted> {
-        for slot in slots
-            .iter()
-            .skip(context.index())
-            .step_by(context.num_threads())
-        {
-            // Each slot is taken by exactly one thread; a poisoned lock only means another
-            // block panicked, and that panic reaches the caller through broadcast anyway.
-            let block = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
-            if let Some(block) = block {
-                task(block)?;
-            }
-        }
-        Ok(())
+    let run_block = |index: usize| -> Result<(), Interrupted> {
+        // Each slot is taken by exactly one thread; a poisoned lock only means another block
+        // panicked, and that panic reaches the caller anyway.
+        let block = slots[index]
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        block.map_or(Ok(()), &task)
     };
-    let results = if inside {
-        rayon::broadcast(run)
+    let broadcast = |context: rayon::BroadcastContext<'_>| -> Result<(), Interrupted> {
+        (context.index()..slots.len())
+            .step_by(context.num_threads())
+            .try_for_each(run_block)
+    };
+    let results = if rayon::current_thread_index().is_some() {
+        rayon::broadcast(broadcast)
     } else {
-        let (pool, awake) = cached_pool(threads())?;
-        let results = pool.broadcast(run);
-        awake.keep_awake(&pool);
-        results
+        let (pool, team) = cached_pool(threads())?;
+        if let Some(result) = team.run(&pool, slots.len(), &run_block) {
+            return Ok(result?);
+        }
+        // Another call has the team: its threads come back to rayon once that call's job
+        // is done instead of waiting for more.
+        team.announce();
+        pool.broadcast(broadcast)
     };
     results.into_iter().collect::<Result<(), Interrupted>>()?;
     Ok(())
