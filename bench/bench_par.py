@@ -4,7 +4,8 @@ which adds rhpc's kernels and prints the merged table.
 
 The kernel is the course's (and the Numba paper's) naive triple loop in i-k-j order on
 float64 n x n matrices. Timing follows rhpc::time::Timeit: the loop count is the first of
-1, 2, 5, 10, ... giving a run of at least 0.1 s, then the best of REPEAT runs. Pure Python
+1, 2, 5, 10, ... giving a run of at least 0.1 s, then the best of REPEAT runs, the
+implementations of one size taking turns run by run (as the Rust side does). Pure Python
 is too slow for that at large n: it is timed once per size up to PYTHON_MAX_N (256 by
 default, about a second) and extrapolated by n^3 beyond, marked as an estimate.
 
@@ -64,9 +65,9 @@ def matmul_numba_parallel(a, b):
     return c
 
 
-def best_time(func, repeat=REPEAT, min_run=MIN_RUN) -> float:
-    """Seconds per call of the best run, loops chosen by autorange (1, 2, 5, 10, ...)."""
-    loops, decade = 1, 1
+def autorange(func, min_run=MIN_RUN) -> int:
+    """The first loop count of 1, 2, 5, 10, ... whose run lasts at least min_run seconds."""
+    decade = 1
     while True:
         for step in (1, 2, 5):
             loops = decade * step
@@ -74,18 +75,28 @@ def best_time(func, repeat=REPEAT, min_run=MIN_RUN) -> float:
             for _ in range(loops):
                 func()
             if time.perf_counter() - start >= min_run:
-                break
-        else:
-            decade *= 10
-            continue
-        break
-    runs = []
+                return loops
+        decade *= 10
+
+
+def run_time(func, loops: int) -> float:
+    """Seconds per call over one run of `loops` calls."""
+    start = time.perf_counter()
+    for _ in range(loops):
+        func()
+    return (time.perf_counter() - start) / loops
+
+
+def best_times(funcs: dict, repeat=REPEAT) -> dict:
+    """Seconds per call of each function's best run. The runs go in turns (first function,
+    second, ..., first again), so a busy moment on a shared machine spoils one run of each
+    rather than every run of one, and each best comes from the same stretch of time."""
+    loops = {name: autorange(func) for name, func in funcs.items()}
+    best = {name: float("inf") for name in funcs}
     for _ in range(repeat):
-        start = time.perf_counter()
-        for _ in range(loops):
-            func()
-        runs.append((time.perf_counter() - start) / loops)
-    return min(runs)
+        for name, func in funcs.items():
+            best[name] = min(best[name], run_time(func, loops[name]))
+    return best
 
 
 def measure(n: int) -> dict:
@@ -96,18 +107,19 @@ def measure(n: int) -> dict:
     for kernel in (matmul_numba, matmul_numba_parallel):
         if not np.allclose(kernel(a, b), expected):  # also compiles before timing
             raise SystemExit(f"{kernel.__name__} computed a wrong product at n = {n}")
-    row = {
-        "numba": best_time(lambda: matmul_numba(a, b)),
-        "numba_parallel": best_time(lambda: matmul_numba_parallel(a, b)),
-        "numpy": best_time(lambda: a @ b),
-    }
+    row = best_times({
+        "numba": lambda: matmul_numba(a, b),
+        "numba_parallel": lambda: matmul_numba_parallel(a, b),
+        "numpy": lambda: a @ b,
+    })
     if n <= PYTHON_MAX_N:
         a_list, b_list = a.tolist(), b.tolist()
         if not np.allclose(np.array(matmul_python(a_list, b_list, n)), expected):
             raise SystemExit(f"pure Python computed a wrong product at n = {n}")
         # One run of at least MIN_RUN, best of at most 3 (a single run beyond a second).
         repeat = 3 if n <= 128 else 1
-        row["python"] = best_time(lambda: matmul_python(a_list, b_list, n), repeat=repeat)
+        python = {"python": lambda: matmul_python(a_list, b_list, n)}
+        row.update(best_times(python, repeat=repeat))
     return row
 
 
