@@ -53,6 +53,7 @@ pub mod jit;
 mod panic_payload;
 pub mod par;
 mod partitions;
+mod poison;
 pub mod tasks;
 pub mod time;
 mod tree;

@@ -18,6 +18,7 @@ use rayon::{ThreadPool, ThreadPoolBuilder};
 use super::ParError;
 use super::team::Team;
 use crate::interrupt::Interrupted;
+use crate::poison::lock;
 
 /// The most pools kept alive at once; asking for another size drops the least recently used.
 pub const MAX_CACHED_POOLS: usize = 6;
@@ -80,9 +81,7 @@ fn validate(threads: usize) -> Result<(), ParError> {
 fn lock_pools() -> MutexGuard<'static, Vec<Cached>> {
     // A panic while holding the lock cannot leave the list inconsistent (every update is a
     // single push or remove), so a poisoned lock is still usable.
-    POOLS
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    lock(&POOLS)
 }
 
 /// The pool of `threads` threads, from the cache or newly started.
@@ -300,10 +299,7 @@ where
     let run_block = |index: usize| -> Result<(), Interrupted> {
         // Each slot is taken by exactly one thread; a poisoned lock only means another block
         // panicked, and that panic reaches the caller anyway.
-        let block = slots[index]
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
+        let block = lock(&slots[index]).take();
         block.map_or(Ok(()), &task)
     };
     let broadcast = |context: rayon::BroadcastContext<'_>| -> Result<(), Interrupted> {

@@ -30,12 +30,14 @@
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, TryLockError};
+use std::sync::{Arc, Condvar, Mutex, PoisonError, TryLockError};
 use std::time::{Duration, Instant};
 
 use rayon::ThreadPool;
 
 use crate::interrupt::Interrupted;
+// Every update under the team's locks is a single assignment.
+use crate::poison::lock;
 
 /// How long threads stay attending after their last block: several times the gap between
 /// back-to-back calls of a timing loop, short enough to cost nothing a person would notice.
@@ -54,14 +56,6 @@ fn spin_from_env() -> Duration {
         .ok()
         .and_then(|us| us.trim().parse().ok())
         .map_or(SPIN, Duration::from_micros)
-}
-
-/// Locks `mutex`; a panic while it was held cannot leave what it guards inconsistent here
-/// (every update is a single assignment), so a poisoned lock is still usable.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// One call's blocks and how far they have got.
@@ -132,7 +126,7 @@ impl Job {
             if start.elapsed() >= CALLER_SPIN {
                 let mut done = lock(&self.done);
                 while !*done {
-                    done = self.wake.wait(done).unwrap_or_else(|p| p.into_inner());
+                    done = self.wake.wait(done).unwrap_or_else(PoisonError::into_inner);
                 }
                 return;
             }

@@ -6,7 +6,7 @@
 //! kept), so a reduction over many blocks holds only the blocks in flight, as in Dask.
 
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use super::error::TaskError;
@@ -15,6 +15,9 @@ use super::node::Value;
 use super::scheduler::ExecContext;
 use super::stream::TaskRecord;
 use crate::interrupt::Interrupted;
+// Task bodies run outside every lock, so a poisoned lock only means another thread panicked
+// in our own bookkeeping; the data is still consistent.
+use crate::poison::lock;
 
 /// How often a waiting caller looks at interrupts and updates the progress bar.
 const WAIT_SLICE: Duration = Duration::from_millis(20);
@@ -32,12 +35,6 @@ struct Raw {
     start: Instant,
     end: Instant,
     ok: bool,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // Task bodies run outside every lock, so a poisoned lock only means another thread
-    // panicked in our own bookkeeping; the data is still consistent.
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 pub(crate) struct Run {
