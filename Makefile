@@ -93,8 +93,8 @@ bench-gpu: $(VENV)/.bench-installed
 # Python, Numba (@njit and prange) and numpy. Python and Rust passes alternate, within a pass
 # the implementations of one size take turns run by run, and the table keeps each cell's best,
 # so a busy moment on a shared machine spoils one run of everything rather than all of one
-# column. OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are unset for the
-# Python side alone so numpy runs its best BLAS kernel for this CPU.
+# column. OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are unset for the Python side alone so
+# numpy runs its best BLAS kernel for this CPU.
 BENCH_PAR_OUT    := target/bench-par
 BENCH_PAR_PASSES ?= 3
 .PHONY: bench-par

@@ -4,7 +4,8 @@
 //! Two modes:
 //! - `bench_par --measure OUT.json [--sizes 64,128]` times the Rust kernels once, the way
 //!   `bench/bench_par.py` times the Python ones (autorange to runs of at least 0.1 s, best of
-//!   5, the kernels taking turns run by run), and writes the same JSON shape: `{"times": {"64": {"rhpc_serial": seconds, ...}}}`;
+//!   5, the kernels taking turns run by run), and writes the same JSON shape:
+//!   `{"times": {"64": {"rhpc_serial": seconds, ...}}}`;
 //! - `bench_par FILE.json...` merges passes written by either side, keeping each cell's
 //!   best, prints the table as Markdown with pure Python as the baseline, and checks the
 //!   issue's targets.

@@ -6,11 +6,11 @@
 //!   go in fours and the k loop is unrolled by four into the j loop (unroll-and-jam), so each
 //!   load of B and of C serves several updates; every element still gets the same updates in
 //!   the same order, so results are bit-identical to the plain loop;
-//! - [`parallel`]: the same loop with the rows of C split into a few blocks per thread, which
-//!   the threads (the caller among them) take one at a time: equal work when the threads run
-//!   at equal speed, and less for one the host slows down. Called from a notebook cell, the
-//!   blocks go to the pool's team (see `team`), whose threads keep looking for work between
-//!   back-to-back calls instead of being woken for each;
+//! - [`parallel`]: the same loop with the rows of C split into blocks that shrink as the
+//!   work runs out (a guided schedule), which the threads (the caller among them) take one
+//!   at a time, so one the host slows down takes fewer and all finish together. Called from a
+//!   notebook cell, the blocks go to the pool's team (see `team`), whose threads keep looking
+//!   for work between back-to-back calls instead of being woken for each;
 //! - [`tiled`]: a cache-blocked version in the style of GotoBLAS. B is packed once into
 //!   column panels `NR` wide, each thread packs its rows of A into `MR`-row panels per block of
 //!   `KC` columns, and a register-blocked micro-kernel keeps an `MR x NR` tile of C in vector
@@ -155,9 +155,9 @@ pub fn serial(a: &[f64], b: &[f64], n: usize) -> Result<Vec<f64>, ParError> {
     product(a, b, n, &[n], naive_rows)
 }
 
-/// The naive product with the rows of C split into blocks, a few per thread of the current
-/// pool (the session's, or the one [`with_threads`](super::with_threads) chose), which the
-/// threads take one at a time.
+/// The naive product with the rows of C split into shrinking blocks (a guided schedule for
+/// the threads of the current pool: the session's, or the one
+/// [`with_threads`](super::with_threads) chose), which the threads take one at a time.
 ///
 /// ```
 /// use rhpc::par::{matmul, with_threads};

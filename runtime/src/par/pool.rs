@@ -277,12 +277,12 @@ pub(crate) fn block_threads() -> usize {
 ///
 /// Called from outside any pool (a notebook cell, `main`), the blocks go to the session
 /// pool's team (see `team`): the caller and the pool's threads claim them one at a time, so
-/// work split into a few blocks per thread lets a thread the host slows down take fewer, and
-/// threads still attending from the previous call start at once. Called from inside a pool, or while
-/// another call has the team, they go out by rayon's `broadcast`, which gives thread i of
-/// the pool blocks i, i + threads, ... (A parallel iterator would wake one thread, which
-/// wakes the next when it splits the work: on a virtual machine each wake-up costs 20 to
-/// 40 µs, and the chain showed as 80 µs per call.)
+/// work split into more blocks than threads (such as matmul's guided schedule) lets a thread
+/// the host slows down take fewer, and threads still attending from the previous call start
+/// at once. Called from inside a pool, or while another call has the team, they go out by
+/// rayon's `broadcast`, which gives thread i of the pool blocks i, i + threads, ... (A
+/// parallel iterator would wake one thread, which wakes the next when it splits the work: on
+/// a virtual machine each wake-up costs 20 to 40 µs, and the chain showed as 80 µs per call.)
 pub(crate) fn for_each_block<B, F>(blocks: Vec<B>, task: F) -> Result<(), ParError>
 where
     B: Send,
